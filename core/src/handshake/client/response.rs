@@ -1,0 +1,189 @@
+//! Checking the server's answer to an upgrade request.
+
+use super::ClientRequest;
+use crate::handshake::head::{
+    HeaderName, extension_name, is_safe_value, is_token, is_valid_extension, list_elements,
+    list_has_token, trim_ows,
+};
+use crate::handshake::{AcceptKey, MAX_LIST_LINES};
+use core::fmt;
+use heapless::Vec;
+
+/// A server's valid `101 Switching Protocols` answer: what it selected.
+#[derive(Debug, Clone)]
+pub struct Response<'a> {
+    protocol: Option<&'a str>,
+    extension_lines: Vec<&'a [u8], MAX_LIST_LINES>,
+}
+
+impl<'a> Response<'a> {
+    /// The subprotocol the server selected, one of those offered.
+    pub fn protocol(&self) -> Option<&'a str> {
+        self.protocol
+    }
+
+    /// The extensions the server accepted, one element per extension with
+    /// its parameters, in the order the server lists them.
+    pub fn extensions<'s>(&'s self) -> impl Iterator<Item = &'a str> + 's {
+        self.extension_lines
+            .iter()
+            .flat_map(|line| list_elements(line))
+            .filter_map(|element| core::str::from_utf8(element).ok())
+    }
+
+    /// Applies RFC 6455 section 4.1's checks of the server's response
+    /// headers (the status was checked already).
+    pub(super) fn validate<I>(
+        request: &ClientRequest<'_>,
+        expected_accept: &AcceptKey,
+        headers: I,
+    ) -> Result<Self, ResponseError>
+    where
+        I: IntoIterator<Item = (&'a str, &'a [u8])>,
+    {
+        let mut upgrade = false;
+        let mut connection = false;
+        let mut accept = None;
+        let mut protocol = None;
+        let mut extension_lines = Vec::new();
+        for (name, value) in headers {
+            let value = trim_ows(value);
+            let is = |expected: &str| name.eq_ignore_ascii_case(expected);
+            if is("Upgrade") {
+                upgrade |= list_has_token(value, "websocket");
+            } else if is("Connection") {
+                connection |= list_has_token(value, "upgrade");
+            } else if is("Sec-WebSocket-Accept") {
+                if accept.replace(value).is_some() {
+                    return Err(ResponseError::DuplicateHeader(HeaderName::SecWebSocketAccept));
+                }
+            } else if is("Sec-WebSocket-Protocol") {
+                if protocol.replace(value).is_some() {
+                    return Err(ResponseError::DuplicateHeader(HeaderName::SecWebSocketProtocol));
+                }
+            } else if is("Sec-WebSocket-Extensions") {
+                extension_lines.push(value).map_err(|_| ResponseError::TooManyHeaders)?;
+            }
+        }
+        if !upgrade {
+            return Err(ResponseError::MissingUpgrade);
+        }
+        if !connection {
+            return Err(ResponseError::MissingConnectionUpgrade);
+        }
+        let accept = accept.ok_or(ResponseError::MissingAccept)?;
+        if !expected_accept.matches(accept) {
+            return Err(ResponseError::AcceptMismatch);
+        }
+        let protocol = match protocol {
+            None => None,
+            Some(selected) => {
+                // Exactly one token, and one the client offered.
+                let selected = core::str::from_utf8(selected)
+                    .ok()
+                    .filter(|s| is_token(s.as_bytes()))
+                    .ok_or(ResponseError::InvalidProtocol)?;
+                if !request.get_protocols().contains(&selected) {
+                    return Err(ResponseError::ProtocolNotOffered);
+                }
+                Some(selected)
+            }
+        };
+        check_extensions(request, &extension_lines)?;
+        Ok(Response { protocol, extension_lines })
+    }
+}
+
+/// Every accepted extension must be well formed and must have been offered
+/// (RFC 6455 section 4.1, item 5 of the response checks).
+fn check_extensions(request: &ClientRequest<'_>, lines: &[&[u8]]) -> Result<(), ResponseError> {
+    let offers = request.get_extensions().unwrap_or_default().as_bytes();
+    for line in lines {
+        if !is_safe_value(line) {
+            return Err(ResponseError::InvalidExtension);
+        }
+        for element in list_elements(line) {
+            if !is_valid_extension(element) {
+                return Err(ResponseError::InvalidExtension);
+            }
+            let name = extension_name(element);
+            if !list_elements(offers).any(|offer| extension_name(offer).eq_ignore_ascii_case(name))
+            {
+                return Err(ResponseError::ExtensionNotOffered);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Why a client refuses the server's answer (RFC 6455 section 4.1: the
+/// client must then fail the WebSocket connection).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ResponseError {
+    /// The head is longer than the configured limit.
+    HeadTooLarge,
+    /// The head has more header lines than the configured limit.
+    TooManyHeaders,
+    /// The bytes are not an HTTP/1.x response head.
+    MalformedHead,
+    /// The response is older than HTTP/1.1.
+    HttpVersionTooOld,
+    /// The status is not `101 Switching Protocols`; it is carried here.
+    /// The server refused the upgrade or wants something first, such as
+    /// authentication (401) or a redirect (3xx).
+    UnexpectedStatus(u16),
+    /// A header that may appear only once appears more often.
+    DuplicateHeader(HeaderName),
+    /// `Upgrade` is missing or lacks the `websocket` token.
+    MissingUpgrade,
+    /// `Connection` is missing or lacks the `upgrade` token.
+    MissingConnectionUpgrade,
+    /// There is no `Sec-WebSocket-Accept` header.
+    MissingAccept,
+    /// `Sec-WebSocket-Accept` does not answer the key that was sent.
+    AcceptMismatch,
+    /// `Sec-WebSocket-Protocol` is not a single token.
+    InvalidProtocol,
+    /// The selected subprotocol was not offered.
+    ProtocolNotOffered,
+    /// `Sec-WebSocket-Extensions` is not a well-formed extension list.
+    InvalidExtension,
+    /// An accepted extension was not offered.
+    ExtensionNotOffered,
+}
+
+impl fmt::Display for ResponseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ResponseError::HeadTooLarge => f.write_str("response head too large"),
+            ResponseError::TooManyHeaders => f.write_str("too many header lines"),
+            ResponseError::MalformedHead => f.write_str("malformed HTTP response head"),
+            ResponseError::HttpVersionTooOld => f.write_str("response older than HTTP/1.1"),
+            ResponseError::UnexpectedStatus(status) => {
+                write!(f, "server answered {status} instead of 101")
+            }
+            ResponseError::DuplicateHeader(name) => write!(f, "duplicate {name} header"),
+            ResponseError::MissingUpgrade => {
+                f.write_str("the Upgrade header lacks the websocket token")
+            }
+            ResponseError::MissingConnectionUpgrade => {
+                f.write_str("the Connection header lacks the upgrade token")
+            }
+            ResponseError::MissingAccept => f.write_str("missing Sec-WebSocket-Accept header"),
+            ResponseError::AcceptMismatch => {
+                f.write_str("Sec-WebSocket-Accept does not match the key sent")
+            }
+            ResponseError::InvalidProtocol => f.write_str("invalid Sec-WebSocket-Protocol"),
+            ResponseError::ProtocolNotOffered => {
+                f.write_str("server selected a subprotocol that was not offered")
+            }
+            ResponseError::InvalidExtension => f.write_str("invalid Sec-WebSocket-Extensions"),
+            ResponseError::ExtensionNotOffered => {
+                f.write_str("server accepted an extension that was not offered")
+            }
+        }
+    }
+}
+
+impl core::error::Error for ResponseError {}
