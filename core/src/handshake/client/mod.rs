@@ -195,3 +195,6 @@ impl<'r, const MAX_HEADERS: usize> ClientHandshake<'r, MAX_HEADERS> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

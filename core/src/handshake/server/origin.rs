@@ -21,10 +21,11 @@
 /// let strict = OriginPolicy::Custom(|origin, _host| origin == Some("https://app.example"));
 /// assert!(!strict.allows(None, "example.com"));
 /// ```
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 #[non_exhaustive]
 pub enum OriginPolicy {
-    /// Accept every request, whatever its Origin.
+    /// Accept every request, whatever its Origin. The default.
+    #[default]
     AllowAny,
     /// Accept an Origin whose `host[:port]` equals the `Host` header. An
     /// Origin that spells out a default port (`:443`) the Host header
@@ -51,12 +52,6 @@ impl OriginPolicy {
             }
             (OriginPolicy::Custom(decide), origin) => decide(origin, host),
         }
-    }
-}
-
-impl Default for OriginPolicy {
-    fn default() -> Self {
-        OriginPolicy::AllowAny
     }
 }
 
