@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The whole test suite: the one command CI runs (through .ci/run) and the
+# one a newcomer runs. It installs what it needs with rustup first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "toolchain components and targets"
+rustup component add rustfmt clippy >/dev/null
+rustup target add thumbv7em-none-eabihf >/dev/null
+
+step "format"
+cargo fmt --all --check
+
+step "clippy (all targets, warnings denied)"
+cargo clippy --workspace --all-targets -- -D warnings
+cargo clippy -p barews --no-default-features --all-targets -- -D warnings
+
+step "tests"
+cargo test --workspace
+cargo test -p barews --no-default-features
+
+step "docs (warnings denied)"
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps
+
+step "no_std build for thumbv7em-none-eabihf"
+cargo build -p barews --no-default-features --target thumbv7em-none-eabihf
+cargo build -p barews --no-default-features --features alloc --target thumbv7em-none-eabihf
+
+step "main job: a full handshake in memory"
+cargo run -q -p barews --example handshake >/dev/null
+
+printf '\nall checks passed\n'
