@@ -51,20 +51,21 @@
 //!
 //! # Features
 //!
-//! - `alloc`: helpers that return owned buffers. The protocol core never
-//!   needs it.
-//! - `std`: conversions into `std` types (it implies `alloc`). Error types
-//!   implement [`core::error::Error`] without it.
+//! - `alloc`: reserved for helpers that return owned buffers. The protocol
+//!   core never needs it.
+//! - `std`: reserved for conveniences tied to `std` (it implies `alloc`).
+//!   Every error type implements [`core::error::Error`], which is
+//!   `std::error::Error`, without it.
 #![no_std]
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-#[cfg(feature = "alloc")]
-extern crate alloc;
-#[cfg(any(feature = "std", test))]
+#[cfg(test)]
 extern crate std;
 
 mod error;
+pub mod frame;
 pub mod handshake;
+pub mod utf8;
 
 pub use error::BufferTooSmall;

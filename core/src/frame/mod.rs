@@ -1,0 +1,3 @@
+//! Frame codec (RFC 6455 section 5).
+
+pub mod mask;
