@@ -75,7 +75,9 @@ proptest! {
             Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
             Sec-WebSocket-Version: 13\r\n");
         if !protocols.is_empty() {
-            head.push_str(&format!("Sec-WebSocket-Protocol: {}\r\n", protocols.join(", ")));
+            head += "Sec-WebSocket-Protocol: ";
+            head += &protocols.join(", ");
+            head += "\r\n";
         }
         for line in &junk {
             head.push_str(line);
