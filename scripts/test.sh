@@ -28,6 +28,11 @@ step "no_std build for thumbv7em-none-eabihf"
 cargo build -p barews --no-default-features --target thumbv7em-none-eabihf
 cargo build -p barews --no-default-features --features alloc --target thumbv7em-none-eabihf
 
+step "minimum supported Rust version (1.87) builds the core"
+rustup toolchain install 1.87 --profile minimal >/dev/null 2>&1
+cargo +1.87 check -p barews --no-default-features
+cargo +1.87 check -p barews --all-features
+
 step "main job: a full handshake in memory"
 cargo run -q -p barews --example handshake >/dev/null
 
