@@ -63,9 +63,13 @@
 #[cfg(test)]
 extern crate std;
 
+pub mod close;
+pub mod config;
+pub mod connection;
 mod error;
 pub mod frame;
 pub mod handshake;
+pub mod time;
 pub mod utf8;
 
-pub use error::BufferTooSmall;
+pub use error::{BufferTooSmall, ProtocolError};
