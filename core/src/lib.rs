@@ -6,12 +6,21 @@
 //! barews answers with what it parsed and with bytes to write into buffers
 //! the caller owns.
 //!
-//! This release holds the opening handshake for both roles:
+//! The crate has three layers:
 //!
-//! - [`handshake::server`]: parse and validate a client's upgrade request,
-//!   then write the `101 Switching Protocols` answer or an HTTP error.
-//! - [`handshake::client`]: write the upgrade request and check the
-//!   server's answer, including `Sec-WebSocket-Accept`.
+//! - [`handshake`]: the opening handshake. [`handshake::server`] parses and
+//!   validates a client's upgrade request, then writes the
+//!   `101 Switching Protocols` answer or an HTTP error;
+//!   [`handshake::client`] writes the request and checks the answer,
+//!   including `Sec-WebSocket-Accept`.
+//! - [`frame`], [`utf8`], [`close`]: the codec's building blocks.
+//! - [`connection`]: the state machine after the handshake, one per side.
+//!   It unmasks payloads in the caller's buffer, hands out events that
+//!   borrow it, enforces every rule of RFC 6455 and every configured limit,
+//!   and queues the frames the protocol owes (Pong, Close).
+//!
+//! [`assemble`] turns streamed chunks into whole messages for callers that
+//! want them.
 //!
 //! # A complete handshake in memory
 //!
@@ -49,6 +58,64 @@
 //! assert_eq!(response.protocol(), Some("chat"));
 //! ```
 //!
+//! # Driving a connection
+//!
+//! One rule: **after any input or command, drain
+//! [`poll_transmit`](connection::Connection::poll_transmit) until it writes
+//! nothing; then wait for I/O or for the
+//! [`poll_timeout`](connection::Connection::poll_timeout) deadline**, and
+//! call [`handle_timeout`](connection::Connection::handle_timeout) when it
+//! passes. A `receive` call consumes some bytes and reports at most one
+//! event; keep the bytes it did not consume and call again until it makes
+//! no progress. Here a server echoes every message, over an in-memory
+//! "socket":
+//!
+//! ```
+//! use barews::config::Config;
+//! use barews::connection::{Connection, Event};
+//! use barews::time::Instant;
+//!
+//! // What a client sent: a masked "Hello" and a masked Close 1000.
+//! let mut socket_in: Vec<u8> = vec![0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58];
+//! socket_in.extend([0x88, 0x82, 1, 2, 3, 4, 0x03 ^ 1, 0xe8 ^ 2]);
+//! let mut socket_out = Vec::new();
+//!
+//! let mut conn = Connection::server(Config::new());
+//! let mut buf = [0u8; 4096]; // any size of at least 131 bytes
+//! let mut filled = 0;
+//! let mut out = [0u8; 4096];
+//! while !conn.is_closed() {
+//!     // Wait for I/O or the deadline; here the "socket" has it all.
+//!     if conn.poll_timeout().is_some() {
+//!         conn.handle_timeout(Instant::from_millis(0)); // your monotonic clock
+//!     }
+//!     let n = socket_in.len().min(buf.len() - filled);
+//!     buf[filled..filled + n].copy_from_slice(&socket_in.drain(..n).collect::<Vec<_>>());
+//!     filled += n;
+//!     loop {
+//!         let received = conn.receive(&mut buf[..filled]).expect("a valid stream");
+//!         let consumed = received.consumed;
+//!         let mut reply = 0;
+//!         if let Some(Event::Data { kind, payload, last, .. }) = received.event {
+//!             // Echo each chunk as a fragment of the same message.
+//!             reply = conn.send_fragment(kind, payload, last, &mut out).unwrap();
+//!         }
+//!         socket_out.extend_from_slice(&out[..reply]);
+//!         // The rule: drain what the protocol owes after every call.
+//!         loop {
+//!             let owed = conn.poll_transmit(&mut out).unwrap();
+//!             if owed == 0 { break }
+//!             socket_out.extend_from_slice(&out[..owed]);
+//!         }
+//!         buf.copy_within(consumed..filled, 0);
+//!         filled -= consumed;
+//!         if consumed == 0 { break } // need more bytes
+//!     }
+//! }
+//! // The echo, then the Close reply.
+//! assert_eq!(socket_out, [0x81, 0x05, b'H', b'e', b'l', b'l', b'o', 0x88, 0x02, 0x03, 0xe8]);
+//! ```
+//!
 //! # Features
 //!
 //! - `alloc`: reserved for helpers that return owned buffers. The protocol
@@ -60,9 +127,12 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+#[cfg(feature = "alloc")]
+extern crate alloc;
 #[cfg(test)]
 extern crate std;
 
+pub mod assemble;
 pub mod close;
 pub mod config;
 pub mod connection;
