@@ -63,8 +63,6 @@ pub enum ProtocolError {
     InvalidCloseCode,
     /// A Close frame's reason is not valid UTF-8 (section 5.5.1).
     InvalidCloseReason,
-    /// A frame arrived after the peer's Close (section 5.5.1).
-    DataAfterClose,
     /// A frame's payload is longer than the configured maximum.
     FrameTooLarge,
     /// A message is longer than the configured maximum.
@@ -103,7 +101,6 @@ impl ProtocolError {
             ProtocolError::InvalidClosePayload => "close frame with a 1-byte payload",
             ProtocolError::InvalidCloseCode => "invalid close code",
             ProtocolError::InvalidCloseReason => "invalid UTF-8 in a close reason",
-            ProtocolError::DataAfterClose => "frame after close",
             ProtocolError::FrameTooLarge => "frame too large",
             ProtocolError::MessageTooLarge => "message too large",
         }

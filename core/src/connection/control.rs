@@ -57,6 +57,11 @@ impl Outbox {
         self.ping.is_some()
     }
 
+    /// Whether this end's Close is queued but not yet written.
+    pub(super) fn has_close(&self) -> bool {
+        self.close.is_some()
+    }
+
     /// Queues a Close: the code and reason, or an empty payload.
     pub(super) fn queue_close(&mut self, code: Option<CloseCode>, reason: &[u8]) {
         self.close = Some(match code {

@@ -123,7 +123,8 @@ pub enum State {
     /// Messages flow both ways.
     Open,
     /// This end has sent (or queued) its Close and waits for the peer's.
-    /// Received messages are still delivered.
+    /// Received messages are still delivered. Whatever arrives after the
+    /// peer's Close is discarded (RFC 6455 section 1.4).
     CloseSent,
     /// The peer's Close arrived and this end has not answered yet (only
     /// when automatic Close replies are off). Call
@@ -170,7 +171,7 @@ pub enum Event<'b> {
         last: bool,
     },
     /// A Ping and its payload. With automatic replies on, the Pong is
-    /// already queued.
+    /// already queued (unless this end's Close has already been written).
     Ping(&'b [u8]),
     /// A Pong and its payload.
     Pong(&'b [u8]),
@@ -213,7 +214,8 @@ pub enum SendError {
     /// The close code may not be sent (see
     /// [`CloseCode::is_valid_on_wire`]).
     InvalidCloseCode,
-    /// A frame length of 2^63 bytes or more cannot be encoded.
+    /// A frame length of 2^63 bytes or more, or a message whose encoding
+    /// would not fit in memory, cannot be encoded.
     FrameTooLong,
 }
 

@@ -80,15 +80,17 @@ impl<S: Side> Connection<S> {
     }
 
     fn receive_inner<'b>(&mut self, buf: &'b mut [u8]) -> Result<Received<'b>, ProtocolError> {
+        if self.close_received {
+            // RFC 6455 section 1.4: after the peer's Close, whatever else
+            // arrives is discarded.
+            return Ok(nothing(buf.len()));
+        }
         if let Some(frame) = self.inbound.frame {
             return self.deliver(buf, 0, frame);
         }
         let Some((header, header_len)) = FrameHeader::decode(buf)? else {
             return Ok(nothing(0));
         };
-        if self.close_received {
-            return Err(ProtocolError::DataAfterClose);
-        }
         Self::check_reserved_bits(&header)?;
         match (S::ROLE, header.mask.is_some()) {
             (Role::Server, false) => return Err(ProtocolError::UnmaskedFrame),
@@ -103,9 +105,10 @@ impl<S: Side> Connection<S> {
         self.deliver(buf, header_len, frame)
     }
 
-    /// RSV1-3 must be clear (RFC 6455 section 5.2): no extension is
-    /// negotiated. An extension that claims a bit (permessage-deflate's
-    /// RSV1 on a message's first frame) is accepted here.
+    /// RSV1-3 must be clear (RFC 6455 section 5.2) unless a negotiated
+    /// extension gives them a meaning. None is negotiated yet; this is the
+    /// one place where one (permessage-deflate's RSV1 on a message's first
+    /// frame) will be allowed.
     fn check_reserved_bits(header: &FrameHeader) -> Result<(), ProtocolError> {
         if header.rsv == 0 { Ok(()) } else { Err(ProtocolError::ReservedBits) }
     }
@@ -157,6 +160,11 @@ impl<S: Side> Connection<S> {
         if let Some(key) = frame.mask {
             apply_mask(chunk, key, frame.mask_offset);
         }
+        if take > 0 {
+            // Payload arriving proves the peer alive, even inside one
+            // long frame.
+            self.timers.saw_traffic();
+        }
         frame.remaining -= u64::try_from(take).unwrap_or(u64::MAX);
         frame.mask_offset = (frame.mask_offset + take % 4) % 4;
         let frame_done = frame.remaining == 0;
@@ -201,7 +209,10 @@ impl<S: Side> Connection<S> {
         let payload: &'b [u8] = payload;
         let event = match header.opcode {
             OpCode::Ping => {
-                if self.config.get_auto_pong() && !self.close_sent {
+                // RFC 6455 section 5.5.2: answer unless the peer closed
+                // (it cannot have: nothing is read after its Close). The
+                // Pong must still go out before this end's Close.
+                if self.config.get_auto_pong() && (!self.close_sent || self.outbox.has_close()) {
                     self.outbox.queue_pong(payload);
                 }
                 Event::Ping(payload)

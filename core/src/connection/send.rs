@@ -99,7 +99,11 @@ impl<S: Side> Connection<S> {
                 (i, &payload[start..end], i + 1 == count)
             })
         };
-        let required: usize = frames().map(|(_, chunk, _)| Self::frame_len(chunk.len())).sum();
+        // Checked: with tiny fragments the headers can outgrow `usize` on
+        // 32-bit targets.
+        let required = frames()
+            .try_fold(0usize, |sum, (_, chunk, _)| sum.checked_add(Self::frame_len(chunk.len())))
+            .ok_or(SendError::FrameTooLong)?;
         if out.len() < required {
             return Err(SendError::BufferTooSmall { required });
         }

@@ -381,16 +381,47 @@ fn bad_close_frames_fail() {
 }
 
 #[test]
-fn frames_after_the_peers_close_fail() {
+fn frames_after_the_peers_close_are_discarded() {
     let mut input = client_frame(0x88, b"\x03\xe8");
     input.extend(client_frame(0x81, b"late"));
+    input.extend(client_frame(0x89, b"late ping"));
+    input.extend([0xFF, 0xFF]); // not even a valid frame
     let t = transcript(server, &input);
-    assert_eq!(
-        t.seen,
-        [Seen::Close(Some(1000), String::new()), Seen::Error(ProtocolError::DataAfterClose)]
-    );
-    // The echo went out; no second Close follows the error.
+    assert_eq!(t.seen, [Seen::Close(Some(1000), String::new())]);
+    // The echo went out, and nothing after it.
     assert_eq!(t.sent, [0x88, 0x02, 0x03, 0xe8]);
+    // Without automatic replies the caller can still answer.
+    let mut conn = Connection::server(Config::new().auto_close(false));
+    feed(&mut conn, &input);
+    assert_eq!(conn.state(), State::CloseReceived);
+    conn.close(CloseCode::NORMAL, "bye").unwrap();
+    assert!(conn.is_closed());
+}
+
+#[test]
+fn a_ping_after_our_unsent_close_is_answered_first() {
+    let mut conn = server();
+    conn.close(CloseCode::NORMAL, "").unwrap();
+    let t = feed(&mut conn, &client_frame(0x89, b"hi"));
+    assert_eq!(t.sent, b"\x8a\x02hi\x88\x02\x03\xe8");
+}
+
+#[test]
+fn payload_inside_one_long_frame_keeps_the_keepalive_quiet() {
+    let config = Config::new()
+        .keepalive(Some(Duration::from_secs(10)))
+        .keepalive_timeout(Duration::from_secs(5));
+    let mut conn = Connection::server(config);
+    conn.handle_timeout(Instant::ZERO);
+    let mut input = client_frame(0x82, &vec![0u8; 100_000]);
+    // 1000 bytes per simulated second: one frame for 100 s.
+    let mut pos = 0;
+    for second in 1..=60u64 {
+        let end = (pos + 1000).min(input.len());
+        pos += conn.receive(&mut input[pos..end]).unwrap().consumed;
+        assert_eq!(conn.handle_timeout(Instant::from_millis(second * 1000)), None, "{second} s");
+    }
+    assert!(!conn.has_pending_transmit(), "no Ping while payload flows");
 }
 
 #[test]
