@@ -15,14 +15,16 @@ cargo fmt --all --check
 
 step "clippy (all targets, warnings denied)"
 cargo clippy --workspace --all-targets -- -D warnings
+cargo clippy --workspace --all-targets --all-features -- -D warnings
 cargo clippy -p barews --no-default-features --all-targets -- -D warnings
 
 step "tests"
 cargo test --workspace
+cargo test -p barews-std --features tls
 cargo test -p barews --no-default-features
 
 step "docs (warnings denied)"
-RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --all-features
 
 step "no_std build for thumbv7em-none-eabihf"
 cargo build -p barews --no-default-features --target thumbv7em-none-eabihf

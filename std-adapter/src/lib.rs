@@ -1,12 +1,81 @@
 //! # barews-std
 //!
-//! The std adapter for [`barews`]: it will connect the sans-IO core to
-//! `std::net::TcpStream` and any `Read + Write` stream (blocking client and
-//! server, deadlines, split halves, TLS). It holds no protocol logic of its
-//! own; everything it does is built on the core's public API, which it
-//! re-exports.
+//! The blocking `std` adapter for [`barews`]: WebSocket clients and
+//! servers over `std::net::TcpStream` (or any [`Stream`]), built only on
+//! the core's public API. It adds I/O and nothing of the protocol: every
+//! rule lives in the core.
 //!
-//! The socket layer is not written yet; until it is, this crate offers the
-//! core only.
+//! - Client: [`connect`] / [`connect_with`] (`ws://`, and `wss://` with the
+//!   `tls` feature), or [`client`] over a stream you opened.
+//! - Server: [`accept`] / [`accept_with`] / [`accept_with_callback`] on an
+//!   accepted stream, or [`from_upgraded`] for a request an existing HTTP
+//!   server already parsed (see `examples/http_hijack.rs`).
+//! - [`WebSocket`]: whole [`Message`]s or streamed chunks, read timeouts
+//!   that are recoverable, keepalive and close timers from the core,
+//!   graceful [`close`](WebSocket::close), and [`split`](WebSocket::split)
+//!   into a [`Reader`] and a [`Writer`] for two threads.
+//!
+//! ```no_run
+//! use std::net::TcpListener;
+//!
+//! // An echo server, one thread per connection.
+//! let listener = TcpListener::bind("127.0.0.1:9001")?;
+//! for stream in listener.incoming() {
+//!     std::thread::spawn(move || -> Result<(), barews_std::Error> {
+//!         let mut socket = barews_std::accept(stream?)?;
+//!         loop {
+//!             match socket.read()? {
+//!                 barews_std::Message::Text(text) => socket.send_text(&text)?,
+//!                 barews_std::Message::Binary(bytes) => socket.send_binary(&bytes)?,
+//!                 _ => {} // Pongs and the Close reply are sent for you.
+//!             }
+//!         }
+//!     });
+//! }
+//! # Ok::<(), std::io::Error>(())
+//! ```
+//!
+//! ## Memory per connection
+//!
+//! A socket holds the core's connection state (`size_of` is printed by the
+//! `footprint` test: a few hundred bytes, mostly three 125-byte control
+//! frame slots), a read buffer ([`SocketOptions::read_buffer_size`],
+//! 4 KiB by default), an encoding buffer that grows to at most 16 KiB plus
+//! a frame header while sending, and, for [`WebSocket::read`], the message
+//! being assembled (bounded by the core's `max_message_len`).
+//! [`WebSocket::read_event`] assembles nothing.
 
 pub use barews;
+
+mod client;
+mod clock;
+mod error;
+mod handshake_io;
+mod inbox;
+mod message;
+mod options;
+mod rng;
+mod server;
+mod shared;
+mod socket;
+mod split;
+mod stream;
+#[cfg(feature = "tls")]
+pub mod tls;
+mod url;
+
+pub use client::{MaybeTlsStream, ResponseInfo, client, connect, connect_with};
+pub use error::Error;
+pub use message::{CloseInfo, Message};
+pub use options::{
+    ClientOptions, DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_READ_BUFFER, MIN_READ_BUFFER, ServerOptions,
+    SocketOptions,
+};
+pub use rng::OsMasks;
+pub use server::{
+    Accepted, RequestParts, accept, accept_with, accept_with_callback, from_upgraded,
+};
+pub use socket::{ClientSocket, ServerSocket, WebSocket};
+pub use split::{Reader, Writer};
+pub use stream::{Stream, TryClone};
+pub use url::{UrlError, WsUrl};

@@ -1,0 +1,66 @@
+//! An echo server: every text or binary message comes back unchanged.
+//! One thread per connection.
+//!
+//! ```sh
+//! cargo run --release -p barews-std --example echo_server -- 127.0.0.1:9001
+//! cargo run --release -p barews-std --example echo_server -- 127.0.0.1:9002 --stream 512
+//! ```
+//!
+//! `--stream N` reads through an N-byte buffer and echoes each chunk as a
+//! fragment as soon as it arrives, never assembling a message: the
+//! allocation-free path. Without it, whole messages are read and sent.
+
+use barews::connection::Event;
+use barews_std::{Error, Message, ServerOptions};
+use std::net::{TcpListener, TcpStream};
+
+fn main() -> std::io::Result<()> {
+    let mut args = std::env::args().skip(1);
+    let addr = args.next().unwrap_or_else(|| "127.0.0.1:9001".to_owned());
+    let stream_buffer = match (args.next().as_deref(), args.next()) {
+        (Some("--stream"), Some(size)) => Some(size.parse().expect("--stream takes a buffer size")),
+        _ => None,
+    };
+    let listener = TcpListener::bind(&addr)?;
+    println!("echo server listening on ws://{}", listener.local_addr()?);
+    for stream in listener.incoming() {
+        let Ok(stream) = stream else { continue };
+        std::thread::spawn(move || {
+            if let Err(error) = serve(stream, stream_buffer) {
+                match error {
+                    Error::ConnectionClosed | Error::Protocol(_) | Error::AbnormalClosure => {}
+                    other => eprintln!("connection ended: {other}"),
+                }
+            }
+        });
+    }
+    Ok(())
+}
+
+fn serve(stream: TcpStream, stream_buffer: Option<usize>) -> Result<(), Error> {
+    stream.set_nodelay(true)?;
+    let mut options = ServerOptions::default();
+    if let Some(size) = stream_buffer {
+        options.socket.read_buffer_size = size;
+    }
+    let (mut socket, _) = barews_std::accept_with(stream, &options)?;
+    if let Some(size) = stream_buffer {
+        // Each chunk goes straight back as a fragment of the same message.
+        // The copy buffer is allocated once; no message is ever assembled.
+        let mut chunk = Vec::with_capacity(size);
+        loop {
+            if let Event::Data { kind, payload, last, .. } = socket.read_event()? {
+                chunk.clear();
+                chunk.extend_from_slice(payload);
+                socket.send_fragment(kind, &chunk, last)?;
+            }
+        }
+    }
+    loop {
+        match socket.read()? {
+            Message::Text(text) => socket.send_text(&text)?,
+            Message::Binary(bytes) => socket.send_binary(&bytes)?,
+            _ => {}
+        }
+    }
+}

@@ -1,0 +1,221 @@
+//! Connecting to a WebSocket server.
+
+use crate::error::Error;
+use crate::handshake_io::{read_more, write_grown};
+use crate::options::ClientOptions;
+use crate::rng::nonce;
+use crate::socket::ClientSocket;
+use crate::stream::{Stream, TryClone};
+use crate::url::WsUrl;
+use barews::BufferTooSmall;
+use barews::handshake::client::{ClientHandshake, ClientRequest, ResponseStatus};
+use std::io::{self, Read, Write};
+use std::net::{TcpStream, ToSocketAddrs};
+use std::time::{Duration, Instant};
+
+/// What the server selected in its answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ResponseInfo {
+    /// The selected subprotocol, one of those offered.
+    pub protocol: Option<String>,
+    /// The accepted extensions, with their parameters.
+    pub extensions: Vec<String>,
+}
+
+/// The stream [`connect`] opens: plain TCP for `ws://`, TLS over TCP for
+/// `wss://` (with the `tls` feature).
+#[non_exhaustive]
+pub enum MaybeTlsStream {
+    /// A `ws://` connection.
+    Plain(TcpStream),
+    /// A `wss://` connection.
+    #[cfg(feature = "tls")]
+    Tls(Box<rustls::StreamOwned<rustls::ClientConnection, TcpStream>>),
+}
+
+impl MaybeTlsStream {
+    fn tcp(&self) -> &TcpStream {
+        match self {
+            MaybeTlsStream::Plain(tcp) => tcp,
+            #[cfg(feature = "tls")]
+            MaybeTlsStream::Tls(tls) => &tls.sock,
+        }
+    }
+}
+
+impl Read for MaybeTlsStream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            MaybeTlsStream::Plain(tcp) => tcp.read(buf),
+            #[cfg(feature = "tls")]
+            MaybeTlsStream::Tls(tls) => tls.read(buf),
+        }
+    }
+}
+
+impl Write for MaybeTlsStream {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            MaybeTlsStream::Plain(tcp) => tcp.write(buf),
+            #[cfg(feature = "tls")]
+            MaybeTlsStream::Tls(tls) => tls.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            MaybeTlsStream::Plain(tcp) => tcp.flush(),
+            #[cfg(feature = "tls")]
+            MaybeTlsStream::Tls(tls) => tls.flush(),
+        }
+    }
+}
+
+impl Stream for MaybeTlsStream {
+    fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
+        self.tcp().set_read_timeout(timeout)
+    }
+
+    fn set_write_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
+        self.tcp().set_write_timeout(timeout)
+    }
+
+    fn shutdown(&mut self) -> io::Result<()> {
+        match self {
+            MaybeTlsStream::Plain(tcp) => Stream::shutdown(tcp),
+            #[cfg(feature = "tls")]
+            MaybeTlsStream::Tls(tls) => Stream::shutdown(tls.as_mut()),
+        }
+    }
+}
+
+impl TryClone for MaybeTlsStream {
+    /// Plain TCP only: a TLS session cannot be driven from two handles.
+    fn try_clone(&self) -> io::Result<Self> {
+        match self {
+            MaybeTlsStream::Plain(tcp) => tcp.try_clone().map(MaybeTlsStream::Plain),
+            #[cfg(feature = "tls")]
+            MaybeTlsStream::Tls(_) => Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                "a TLS stream cannot be split into two handles",
+            )),
+        }
+    }
+}
+
+impl std::fmt::Debug for MaybeTlsStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            MaybeTlsStream::Plain(_) => f.write_str("MaybeTlsStream::Plain"),
+            #[cfg(feature = "tls")]
+            MaybeTlsStream::Tls(_) => f.write_str("MaybeTlsStream::Tls"),
+        }
+    }
+}
+
+/// Connects to `url` (`ws://…` or `wss://…`) with the default options.
+///
+/// ```no_run
+/// let (mut socket, _) = barews_std::connect("ws://127.0.0.1:9001/")?;
+/// socket.send_text("hello")?;
+/// println!("{:?}", socket.read()?);
+/// # Ok::<(), barews_std::Error>(())
+/// ```
+pub fn connect(url: &str) -> Result<(ClientSocket<MaybeTlsStream>, ResponseInfo), Error> {
+    connect_with(url, &ClientOptions::default())
+}
+
+/// Connects to `url` with `options`: resolves the host, opens TCP (within
+/// the connect timeout), sets up TLS for `wss://`, and runs the opening
+/// handshake (within the handshake timeout).
+pub fn connect_with(
+    url: &str,
+    options: &ClientOptions,
+) -> Result<(ClientSocket<MaybeTlsStream>, ResponseInfo), Error> {
+    let url = WsUrl::parse(url)?;
+    let tcp = open_tcp(&url, options.connect_timeout)?;
+    tcp.set_nodelay(true)?;
+    let stream = if url.secure {
+        #[cfg(feature = "tls")]
+        {
+            MaybeTlsStream::Tls(Box::new(crate::tls::client_stream(
+                &url.host,
+                tcp,
+                options.tls.clone(),
+            )?))
+        }
+        #[cfg(not(feature = "tls"))]
+        {
+            return Err(Error::Io(io::Error::new(
+                io::ErrorKind::Unsupported,
+                "wss:// needs the `tls` feature of barews-std",
+            )));
+        }
+    } else {
+        MaybeTlsStream::Plain(tcp)
+    };
+    client(stream, &url, options)
+}
+
+fn open_tcp(url: &WsUrl, timeout: Option<Duration>) -> Result<TcpStream, Error> {
+    let mut last = io::Error::new(io::ErrorKind::NotFound, "the host has no address");
+    for addr in (url.host.as_str(), url.port).to_socket_addrs()? {
+        let result = match timeout {
+            Some(timeout) => TcpStream::connect_timeout(&addr, timeout),
+            None => TcpStream::connect(addr),
+        };
+        match result {
+            Ok(tcp) => return Ok(tcp),
+            Err(e) => last = e,
+        }
+    }
+    Err(Error::Io(last))
+}
+
+/// Runs the client handshake for `url` over a stream you opened yourself
+/// (a custom TLS setup, a proxy tunnel…).
+pub fn client<T: Stream>(
+    mut stream: T,
+    url: &WsUrl,
+    options: &ClientOptions,
+) -> Result<(ClientSocket<T>, ResponseInfo), Error> {
+    let protocols: Vec<&str> = options.protocols.iter().map(String::as_str).collect();
+    let headers: Vec<(&str, &str)> =
+        options.headers.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+    let request = ClientRequest::new(&url.host, &url.path)
+        .port(url.port)
+        .secure(url.secure)
+        .origin(options.origin.as_deref())
+        .protocols(&protocols)
+        .extensions(options.extensions.as_deref())
+        .headers(&headers);
+    let mut handshake = ClientHandshake::new(request, nonce()?).map_err(Error::Request)?;
+    let deadline = Instant::now() + options.handshake_timeout;
+    let bytes =
+        write_grown(512, |out| handshake.write_request(out), |e: &BufferTooSmall| Some(e.required))
+            .map_err(|e| io::Error::other(e.to_string()))?;
+    stream.set_write_timeout(Some(options.handshake_timeout))?;
+    stream.write_all(&bytes)?;
+    stream.flush()?;
+    let mut head = Vec::with_capacity(512);
+    loop {
+        match handshake.receive(&head) {
+            Ok(ResponseStatus::Partial) => {}
+            Ok(ResponseStatus::Complete { response, consumed }) => {
+                let info = ResponseInfo {
+                    protocol: response.protocol().map(str::to_owned),
+                    extensions: response.extensions().map(str::to_owned).collect(),
+                };
+                let socket = ClientSocket::client_from_raw(
+                    stream,
+                    &head[consumed..],
+                    options.socket.clone(),
+                )?;
+                return Ok((socket, info));
+            }
+            Err(error) => return Err(Error::Response(error)),
+        }
+        read_more(&mut stream, &mut head, deadline)?;
+    }
+}

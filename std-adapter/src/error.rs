@@ -1,0 +1,117 @@
+//! The adapter's error type.
+
+use crate::url::UrlError;
+use barews::ProtocolError;
+use barews::connection::{Expired, SendError};
+use barews::handshake::client::{RequestError, ResponseError};
+use barews::handshake::server::HandshakeError;
+use std::{fmt, io};
+
+/// Everything that can go wrong on a WebSocket.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// The transport failed.
+    Io(io::Error),
+    /// No message arrived within the read timeout. The connection is
+    /// intact: read again to keep waiting.
+    Timeout,
+    /// The opening handshake did not complete within its deadline.
+    HandshakeTimeout,
+    /// The URL cannot name a WebSocket endpoint.
+    Url(UrlError),
+    /// The client request cannot be written (bad host, header…).
+    Request(RequestError),
+    /// The client's upgrade request was refused; the HTTP error response
+    /// has been written to it.
+    Rejected(HandshakeError),
+    /// The server's own callback refused the request; the response with
+    /// this status has been written.
+    Refused {
+        /// The HTTP status sent.
+        status: u16,
+    },
+    /// The server's answer could not be written (an invalid extra header,
+    /// or a refusal status outside 400-599).
+    Accept(barews::handshake::server::AcceptError),
+    /// The server's answer to the upgrade request was not an acceptance.
+    Response(ResponseError),
+    /// The peer broke the protocol. A Close with the matching code has
+    /// been sent and the connection is closed.
+    Protocol(ProtocolError),
+    /// A timer gave up on the peer (no keepalive answer, or no Close reply).
+    Expired(Expired),
+    /// A message could not be sent (closing, or an invalid payload).
+    Send(SendError),
+    /// A received message is larger than the configured maximum.
+    MessageTooLarge,
+    /// The connection was closed with a complete closing handshake; there
+    /// is nothing more to read or send.
+    ConnectionClosed,
+    /// The peer dropped the transport without a closing handshake.
+    AbnormalClosure,
+    /// A TLS failure.
+    #[cfg(feature = "tls")]
+    Tls(rustls::Error),
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Io(e) => write!(f, "I/O error: {e}"),
+            Error::Timeout => f.write_str("read timed out"),
+            Error::HandshakeTimeout => f.write_str("opening handshake timed out"),
+            Error::Url(e) => write!(f, "{e}"),
+            Error::Request(e) => write!(f, "invalid request: {e}"),
+            Error::Rejected(e) => write!(f, "upgrade request refused: {e}"),
+            Error::Refused { status } => write!(f, "upgrade request refused with {status}"),
+            Error::Accept(e) => write!(f, "cannot answer the upgrade request: {e}"),
+            Error::Response(e) => write!(f, "upgrade failed: {e}"),
+            Error::Protocol(e) => write!(f, "protocol error: {e}"),
+            Error::Expired(Expired::Keepalive) => f.write_str("peer stopped answering keepalives"),
+            Error::Expired(Expired::CloseHandshake) => f.write_str("peer did not answer the Close"),
+            Error::Expired(e) => write!(f, "timer expired: {e:?}"),
+            Error::Send(e) => write!(f, "cannot send: {e}"),
+            Error::MessageTooLarge => f.write_str("message too large"),
+            Error::ConnectionClosed => f.write_str("connection closed"),
+            Error::AbnormalClosure => f.write_str("peer dropped the connection without a Close"),
+            #[cfg(feature = "tls")]
+            Error::Tls(e) => write!(f, "TLS error: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Io(e) => Some(e),
+            Error::Protocol(e) => Some(e),
+            Error::Rejected(e) => Some(e),
+            Error::Response(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl From<io::Error> for Error {
+    fn from(e: io::Error) -> Self {
+        Error::Io(e)
+    }
+}
+
+impl From<SendError> for Error {
+    fn from(e: SendError) -> Self {
+        Error::Send(e)
+    }
+}
+
+impl From<UrlError> for Error {
+    fn from(e: UrlError) -> Self {
+        Error::Url(e)
+    }
+}
+
+/// Whether an I/O error is a socket timeout.
+pub(crate) fn is_timeout(error: &io::Error) -> bool {
+    matches!(error.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut)
+}

@@ -1,0 +1,276 @@
+//! The reading side of a socket: the read buffer, and the loop that turns
+//! transport bytes into core events, waking for the core's timers.
+
+use crate::error::{Error, is_timeout};
+use crate::message::{CloseInfo, Message};
+use crate::shared::Shared;
+use crate::stream::Stream;
+use barews::assemble::{AssembleError, Assembler};
+use barews::close::CloseFrame;
+use barews::connection::{DataKind, Event, Role, Side};
+use std::io;
+use std::ops::Range;
+use std::time::{Duration, Instant};
+
+/// Access to the shared writing side and to a handle to read from: the
+/// same stream for a whole socket, a second handle for a split reader.
+pub(crate) trait Link<T, S> {
+    /// Runs `f` on the shared state (taking the lock, for split halves).
+    fn with_shared<R>(&mut self, f: impl FnOnce(&mut Shared<T, S>) -> R) -> R;
+    /// Reads from the transport, waiting at most `timeout`.
+    fn read(&mut self, buf: &mut [u8], timeout: Option<Duration>) -> io::Result<usize>;
+}
+
+/// Where an event's bytes lie in the read buffer: events are located
+/// while the core has the buffer borrowed, then re-borrowed to hand out.
+#[derive(Debug, Clone)]
+enum EventAt {
+    Data { kind: DataKind, payload: Range<usize>, first: bool, last: bool },
+    Ping(Range<usize>),
+    Pong(Range<usize>),
+    Close { code: Option<barews::close::CloseCode>, reason: Range<usize> },
+}
+
+/// The range `part` occupies inside the buffer that starts at address
+/// `base`. Only addresses are compared; nothing is dereferenced.
+fn range_in(base: usize, part: &[u8]) -> Range<usize> {
+    let start = part.as_ptr().addr().wrapping_sub(base);
+    start..start + part.len()
+}
+
+impl EventAt {
+    fn locate(base: usize, event: &Event<'_>) -> Self {
+        match *event {
+            Event::Data { kind, payload, first, last } => {
+                EventAt::Data { kind, payload: range_in(base, payload), first, last }
+            }
+            Event::Ping(payload) => EventAt::Ping(range_in(base, payload)),
+            Event::Pong(payload) => EventAt::Pong(range_in(base, payload)),
+            Event::Close(frame) => {
+                EventAt::Close { code: frame.code, reason: range_in(base, frame.reason.as_bytes()) }
+            }
+        }
+    }
+
+    fn resolve(self, buf: &[u8]) -> Event<'_> {
+        match self {
+            EventAt::Data { kind, payload, first, last } => {
+                Event::Data { kind, payload: &buf[payload], first, last }
+            }
+            EventAt::Ping(range) => Event::Ping(&buf[range]),
+            EventAt::Pong(range) => Event::Pong(&buf[range]),
+            EventAt::Close { code, reason } => {
+                // The core validated the reason as UTF-8 in this very buffer.
+                let reason = std::str::from_utf8(&buf[reason]).unwrap_or_default();
+                Event::Close(CloseFrame { code, reason })
+            }
+        }
+    }
+}
+
+enum Step {
+    Event(EventAt),
+    Progress,
+    NeedInput,
+}
+
+/// The read buffer and the message being assembled.
+pub(crate) struct Inbox {
+    buf: Box<[u8]>,
+    start: usize,
+    end: usize,
+    assembler: Assembler<Vec<u8>>,
+    /// The transport reported end of stream.
+    eof: bool,
+}
+
+impl Inbox {
+    /// A read buffer of `size` bytes holding `leftover` (bytes read past
+    /// the handshake) first.
+    pub(crate) fn new(size: usize, leftover: &[u8], max_message: u64) -> Self {
+        let size = size.max(crate::options::MIN_READ_BUFFER).max(leftover.len());
+        let mut buf = vec![0u8; size].into_boxed_slice();
+        buf[..leftover.len()].copy_from_slice(leftover);
+        let limit = usize::try_from(max_message).unwrap_or(usize::MAX);
+        Inbox {
+            buf,
+            start: 0,
+            end: leftover.len(),
+            assembler: Assembler::with_limit(limit),
+            eof: false,
+        }
+    }
+
+    /// The next event, borrowing the read buffer. `deadline` bounds the
+    /// wait for it.
+    pub(crate) fn next_event<T: Stream, S: Side>(
+        &mut self,
+        link: &mut impl Link<T, S>,
+        deadline: Option<Instant>,
+    ) -> Result<Event<'_>, Error> {
+        let at = self.next_event_at(link, deadline)?;
+        Ok(at.resolve(&self.buf))
+    }
+
+    /// The next whole message (control frames count as messages).
+    pub(crate) fn next_message<T: Stream, S: Side>(
+        &mut self,
+        link: &mut impl Link<T, S>,
+        deadline: Option<Instant>,
+    ) -> Result<Message, Error> {
+        loop {
+            let at = self.next_event_at(link, deadline)?;
+            let event = at.resolve(&self.buf);
+            let message = match event {
+                Event::Data { .. } => match self.assembler.push(&event) {
+                    Ok(None) => continue,
+                    Ok(Some(barews::assemble::Message::Text(text))) => {
+                        Message::Text(text.to_owned())
+                    }
+                    Ok(Some(barews::assemble::Message::Binary(bytes))) => {
+                        Message::Binary(bytes.to_vec())
+                    }
+                    Err(AssembleError::TooLarge { .. }) => return Err(Error::MessageTooLarge),
+                    Err(_) => return Err(Error::Protocol(barews::ProtocolError::InvalidUtf8)),
+                },
+                Event::Ping(payload) => Message::Ping(payload.to_vec()),
+                Event::Pong(payload) => Message::Pong(payload.to_vec()),
+                Event::Close(frame) => Message::Close(
+                    frame.code.map(|code| CloseInfo { code, reason: frame.reason.to_owned() }),
+                ),
+            };
+            return Ok(message);
+        }
+    }
+
+    fn next_event_at<T: Stream, S: Side>(
+        &mut self,
+        link: &mut impl Link<T, S>,
+        deadline: Option<Instant>,
+    ) -> Result<EventAt, Error> {
+        loop {
+            match self.step(link)? {
+                Step::Event(at) => return Ok(at),
+                Step::Progress => continue,
+                Step::NeedInput => {}
+            }
+            let closed = link.with_shared(|shared| shared.conn.is_closed());
+            if closed {
+                return Err(self.finish_closed(link));
+            }
+            self.fill(link, deadline)?;
+        }
+    }
+
+    /// Hands the buffered bytes to the core once.
+    fn step<T: Stream, S: Side>(&mut self, link: &mut impl Link<T, S>) -> Result<Step, Error> {
+        let (start, end) = (self.start, self.end);
+        let buf = &mut self.buf;
+        let (consumed, step) = link.with_shared(|shared| {
+            let base = buf.as_ptr().addr();
+            let received = shared.conn.receive(&mut buf[start..end]);
+            let outcome = match received {
+                Ok(received) => {
+                    let at = received.event.as_ref().map(|event| EventAt::locate(base, event));
+                    let step = match at {
+                        Some(at) => Step::Event(at),
+                        None if received.consumed > 0 => Step::Progress,
+                        None => Step::NeedInput,
+                    };
+                    Ok((received.consumed, step))
+                }
+                Err(error) => Err(Error::Protocol(error)),
+            };
+            let flushed = shared.flush_owed();
+            match (outcome, flushed) {
+                (Err(error), _) | (Ok(_), Err(error)) => (0, Err(error)),
+                (Ok((consumed, step)), Ok(())) => (consumed, Ok(step)),
+            }
+        });
+        self.start += consumed;
+        step
+    }
+
+    /// Reads more bytes, waking up for the core's timers and giving up at
+    /// `deadline`.
+    fn fill<T: Stream, S: Side>(
+        &mut self,
+        link: &mut impl Link<T, S>,
+        deadline: Option<Instant>,
+    ) -> Result<(), Error> {
+        if self.start > 0 {
+            self.buf.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
+            self.start = 0;
+        }
+        if self.end == self.buf.len() {
+            // Cannot happen: the core always consumes data, and a control
+            // frame fits the minimum buffer.
+            return Err(Error::Io(io::Error::other("read buffer full")));
+        }
+        loop {
+            let now = Instant::now();
+            let timer = link.with_shared(|shared| shared.timer_deadline());
+            if timer.is_some_and(|at| at <= now) {
+                link.with_shared(Shared::fire_timers)?;
+                continue;
+            }
+            if deadline.is_some_and(|at| at <= now) {
+                return Err(Error::Timeout);
+            }
+            let wake = [timer, deadline].into_iter().flatten().min();
+            let wait =
+                wake.map(|at| at.saturating_duration_since(now).max(Duration::from_millis(1)));
+            match link.read(&mut self.buf[self.end..], wait) {
+                Ok(0) => {
+                    self.eof = true;
+                    return Err(link.with_shared(|shared| {
+                        shared.shutdown();
+                        if shared.conn.is_closed() {
+                            shared.closed_error()
+                        } else {
+                            Error::AbnormalClosure
+                        }
+                    }));
+                }
+                Ok(n) => {
+                    self.end += n;
+                    return Ok(());
+                }
+                Err(e) if is_timeout(&e) || e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    link.with_shared(Shared::shutdown);
+                    return Err(Error::Io(e));
+                }
+            }
+        }
+    }
+
+    /// The connection is over: a client waits (up to the close timeout)
+    /// for the server to end the transport first, as RFC 6455 section
+    /// 7.1.1 asks, then ends it.
+    fn finish_closed<T: Stream, S: Side>(&mut self, link: &mut impl Link<T, S>) -> Error {
+        let (error, waiting) = link.with_shared(|shared| {
+            let waiting = S::ROLE == Role::Client && !shared.is_shut();
+            (shared.closed_error(), waiting.then(|| shared.options.config.get_close_timeout()))
+        });
+        if let Some(timeout) = waiting {
+            let until = Instant::now() + Duration::from_millis(timeout.as_millis());
+            let mut sink = [0u8; 256];
+            while !self.eof {
+                let left = until.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    break;
+                }
+                match link.read(&mut sink, Some(left)) {
+                    Ok(0) => self.eof = true,
+                    Ok(_) => {}
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(_) => break,
+                }
+            }
+            link.with_shared(Shared::shutdown);
+        }
+        error
+    }
+}

@@ -1,0 +1,135 @@
+//! Settings for sockets, servers and clients.
+
+use barews::config::Config;
+use barews::handshake::server::ServerConfig;
+use std::time::Duration;
+
+/// The default read buffer: 4 KiB. Messages of any size stream through it.
+pub const DEFAULT_READ_BUFFER: usize = 4096;
+
+/// The smallest read buffer accepted: a whole control frame must fit.
+pub const MIN_READ_BUFFER: usize = 256;
+
+/// The default time allowed for an opening handshake: 10 s.
+pub const DEFAULT_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Settings for an open WebSocket, in either role.
+///
+/// ```
+/// use barews_std::SocketOptions;
+/// use std::time::Duration;
+///
+/// let mut options = SocketOptions::default();
+/// options.read_timeout = Some(Duration::from_secs(30));
+/// options.config = options.config.max_message_len(1 << 20);
+/// ```
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct SocketOptions {
+    /// The protocol core's settings: limits, automatic replies, keepalive,
+    /// close timeout, outgoing fragment size.
+    pub config: Config,
+    /// Bytes read from the transport at most per read (at least
+    /// [`MIN_READ_BUFFER`]).
+    pub read_buffer_size: usize,
+    /// How long a read may wait for a message before returning
+    /// [`Error::Timeout`](crate::Error::Timeout); `None` waits forever.
+    pub read_timeout: Option<Duration>,
+    /// How long a write may block; a write that times out breaks the
+    /// connection (a frame may be half written).
+    pub write_timeout: Option<Duration>,
+}
+
+impl Default for SocketOptions {
+    fn default() -> Self {
+        SocketOptions {
+            config: Config::new(),
+            read_buffer_size: DEFAULT_READ_BUFFER,
+            read_timeout: None,
+            write_timeout: None,
+        }
+    }
+}
+
+/// Settings for accepting connections.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ServerOptions {
+    /// Settings for the accepted socket.
+    pub socket: SocketOptions,
+    /// Request limits and the Origin policy.
+    pub handshake: ServerConfig,
+    /// How long a client has to send its complete request head.
+    pub handshake_timeout: Duration,
+    /// Subprotocols this server speaks, most preferred first; the first
+    /// one the client also offers is selected.
+    pub protocols: Vec<String>,
+    /// Extra headers for the `101` response.
+    pub headers: Vec<(String, String)>,
+}
+
+impl Default for ServerOptions {
+    fn default() -> Self {
+        ServerOptions {
+            socket: SocketOptions::default(),
+            handshake: ServerConfig::new(),
+            handshake_timeout: DEFAULT_HANDSHAKE_TIMEOUT,
+            protocols: Vec::new(),
+            headers: Vec::new(),
+        }
+    }
+}
+
+/// Settings for connecting.
+#[derive(Clone)]
+#[non_exhaustive]
+pub struct ClientOptions {
+    /// Settings for the connected socket.
+    pub socket: SocketOptions,
+    /// How long to wait for the TCP connection; `None` uses the system's.
+    pub connect_timeout: Option<Duration>,
+    /// How long the server has to answer the upgrade request.
+    pub handshake_timeout: Duration,
+    /// Subprotocols to offer, most preferred first.
+    pub protocols: Vec<String>,
+    /// The `Origin` header to send, if any.
+    pub origin: Option<String>,
+    /// The `Sec-WebSocket-Extensions` offer, if any.
+    pub extensions: Option<String>,
+    /// Extra request headers (`Authorization`, `Cookie`…).
+    pub headers: Vec<(String, String)>,
+    /// The TLS configuration for `wss://`; `None` uses the webpki root
+    /// store.
+    #[cfg(feature = "tls")]
+    pub tls: Option<std::sync::Arc<rustls::ClientConfig>>,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        ClientOptions {
+            socket: SocketOptions::default(),
+            connect_timeout: Some(Duration::from_secs(10)),
+            handshake_timeout: DEFAULT_HANDSHAKE_TIMEOUT,
+            protocols: Vec::new(),
+            origin: None,
+            extensions: None,
+            headers: Vec::new(),
+            #[cfg(feature = "tls")]
+            tls: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for ClientOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientOptions")
+            .field("socket", &self.socket)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("handshake_timeout", &self.handshake_timeout)
+            .field("protocols", &self.protocols)
+            .field("origin", &self.origin)
+            .field("extensions", &self.extensions)
+            .field("headers", &self.headers)
+            .finish_non_exhaustive()
+    }
+}
