@@ -35,7 +35,8 @@ rustup toolchain install 1.87 --profile minimal >/dev/null 2>&1
 cargo +1.87 check -p barews --no-default-features
 cargo +1.87 check -p barews --all-features
 
-step "main job: a full handshake in memory"
+step "examples build; the in-memory handshake runs"
+cargo build -p barews-std --examples --all-features
 cargo run -q -p barews --example handshake >/dev/null
 
 printf '\nall checks passed\n'

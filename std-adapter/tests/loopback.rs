@@ -260,3 +260,48 @@ fn a_protocol_violation_closes_with_1002() {
         Error::Protocol(barews::ProtocolError::UnmaskedFrame)
     ));
 }
+
+#[test]
+fn a_hijacked_stream_keeps_the_bytes_read_past_the_head() {
+    use barews::handshake::HttpVersion;
+    let (addr, handle) = server(|mut stream| {
+        // The host server reads the head and more in one read.
+        let mut buf = vec![0u8; 4096];
+        let mut len = 0;
+        let (head_len, headers) = loop {
+            len += stream.read(&mut buf[len..]).unwrap();
+            let mut slots = [httparse::EMPTY_HEADER; 16];
+            let mut request = httparse::Request::new(&mut slots);
+            if let httparse::Status::Complete(head_len) = request.parse(&buf[..len]).unwrap() {
+                let headers: Vec<(String, Vec<u8>)> =
+                    request.headers.iter().map(|h| (h.name.to_owned(), h.value.to_vec())).collect();
+                break (head_len, headers);
+            }
+        };
+        let headers: Vec<(&str, &[u8])> =
+            headers.iter().map(|(n, v)| (n.as_str(), v.as_slice())).collect();
+        let parts = barews_std::RequestParts {
+            method: "GET",
+            version: HttpVersion::Http11,
+            path: "/echo",
+            headers: &headers,
+        };
+        let (mut socket, _) = barews_std::from_upgraded(
+            stream,
+            &buf[head_len..len],
+            parts,
+            &ServerOptions::default(),
+        )
+        .unwrap();
+        socket.read().unwrap()
+    });
+    // The request head and a first masked frame ("Hello") in one write.
+    let mut bytes = format!("{UPGRADE}Sec-WebSocket-Version: 13\r\n\r\n").into_bytes();
+    bytes.extend_from_slice(&[0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58]);
+    let mut tcp = TcpStream::connect(addr).unwrap();
+    tcp.write_all(&bytes).unwrap();
+    assert_eq!(handle.join().unwrap(), Message::text("Hello"));
+    let mut response = [0u8; 12];
+    tcp.read_exact(&mut response).unwrap();
+    assert_eq!(&response, b"HTTP/1.1 101");
+}

@@ -9,25 +9,26 @@ use crate::frame::{MAX_CONTROL_PAYLOAD, OpCode};
 /// One queued control frame's payload.
 #[derive(Clone, Copy)]
 struct Slot {
-    len: usize,
+    /// At most 125, so a byte holds it.
+    len: u8,
     payload: [u8; MAX_CONTROL_PAYLOAD],
 }
 
 impl Slot {
     /// A slot holding `parts` one after the other, cut at 125 bytes.
     fn new(parts: &[&[u8]]) -> Self {
-        let mut slot = Slot { len: 0, payload: [0; MAX_CONTROL_PAYLOAD] };
+        let mut payload = [0; MAX_CONTROL_PAYLOAD];
+        let mut len = 0;
         for part in parts {
-            let room = MAX_CONTROL_PAYLOAD - slot.len;
-            let take = part.len().min(room);
-            slot.payload[slot.len..slot.len + take].copy_from_slice(&part[..take]);
-            slot.len += take;
+            let take = part.len().min(MAX_CONTROL_PAYLOAD - len);
+            payload[len..len + take].copy_from_slice(&part[..take]);
+            len += take;
         }
-        slot
+        Slot { len: u8::try_from(len).unwrap_or(u8::MAX), payload }
     }
 
     fn bytes(&self) -> &[u8] {
-        &self.payload[..self.len]
+        &self.payload[..usize::from(self.len)]
     }
 }
 

@@ -1,0 +1,51 @@
+//! The client side of the Autobahn testsuite: runs every case the
+//! testsuite's fuzzing server offers, echoing each message, then asks it to
+//! write its report.
+//!
+//! ```sh
+//! wstest -m fuzzingserver -s spec.json &     # listens on 9001
+//! cargo run --release -p barews-std --example autobahn_client -- ws://127.0.0.1:9001 barews
+//! ```
+
+use barews::close::CloseCode;
+use barews_std::{Error, Message};
+
+fn main() -> Result<(), Error> {
+    let mut args = std::env::args().skip(1);
+    let base = args.next().unwrap_or_else(|| "ws://127.0.0.1:9001".to_owned());
+    let agent = args.next().unwrap_or_else(|| "barews".to_owned());
+
+    let (mut socket, _) = barews_std::connect(&format!("{base}/getCaseCount"))?;
+    let count: u32 = match socket.read()? {
+        Message::Text(text) => text.trim().parse().map_err(|_| Error::MessageTooLarge)?,
+        other => panic!("expected the case count, got {other:?}"),
+    };
+    let _ = socket.close(CloseCode::NORMAL, "");
+    println!("{count} cases");
+
+    for case in 1..=count {
+        let url = format!("{base}/runCase?case={case}&agent={agent}");
+        match run_case(&url) {
+            Ok(()) | Err(Error::ConnectionClosed | Error::Protocol(_) | Error::AbnormalClosure) => {
+            }
+            Err(error) => eprintln!("case {case}: {error}"),
+        }
+    }
+
+    let (mut socket, _) = barews_std::connect(&format!("{base}/updateReports?agent={agent}"))?;
+    let _ = socket.close(CloseCode::NORMAL, "");
+    println!("reports updated");
+    Ok(())
+}
+
+/// Echoes every message of one case until the server closes.
+fn run_case(url: &str) -> Result<(), Error> {
+    let (mut socket, _) = barews_std::connect(url)?;
+    loop {
+        match socket.read()? {
+            Message::Text(text) => socket.send_text(&text)?,
+            Message::Binary(bytes) => socket.send_binary(&bytes)?,
+            _ => {}
+        }
+    }
+}
