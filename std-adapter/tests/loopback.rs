@@ -305,3 +305,30 @@ fn a_hijacked_stream_keeps_the_bytes_read_past_the_head() {
     tcp.read_exact(&mut response).unwrap();
     assert_eq!(&response, b"HTTP/1.1 101");
 }
+
+#[test]
+fn a_close_the_peer_never_answers_times_out() {
+    let (addr, handle) = server(|stream| {
+        let mut options = ServerOptions::default();
+        options.socket.config = options.socket.config.close_timeout(CoreDuration::from_millis(200));
+        let (mut socket, _) = barews_std::accept_with(stream, &options).unwrap();
+        let start = Instant::now();
+        (socket.close(CloseCode::NORMAL, "bye"), start.elapsed())
+    });
+    let mut tcp = TcpStream::connect(addr).unwrap();
+    tcp.write_all(format!("{UPGRADE}Sec-WebSocket-Version: 13\r\n\r\n").as_bytes()).unwrap();
+    let (result, elapsed) = handle.join().unwrap();
+    assert!(matches!(result, Err(Error::Expired(Expired::CloseHandshake))), "{result:?}");
+    assert!(elapsed >= Duration::from_millis(200) && elapsed < Duration::from_secs(2), "{elapsed:?}");
+}
+
+#[test]
+fn a_dropped_transport_is_an_abnormal_closure() {
+    let (addr, handle) = server(|stream| echo(stream, &ServerOptions::default()));
+    let mut tcp = TcpStream::connect(addr).unwrap();
+    tcp.write_all(format!("{UPGRADE}Sec-WebSocket-Version: 13\r\n\r\n").as_bytes()).unwrap();
+    let mut response = [0u8; 12];
+    tcp.read_exact(&mut response).unwrap();
+    drop(tcp);
+    assert!(matches!(handle.join().unwrap(), Error::AbnormalClosure | Error::Io(_)));
+}
