@@ -1,5 +1,9 @@
 //! # barews-conformance
 //!
-//! The evidence that barews conforms to RFC 6455: property-test suites
-//! under `tests/`, run by `cargo test`. The Autobahn testsuite runner joins
-//! them later.
+//! The evidence that barews conforms to RFC 6455:
+//!
+//! - property-test suites under `tests/` (proptest), run by `cargo test`;
+//! - the Autobahn testsuite runner ([`autobahn`]), run as
+//!   `cargo run --release -p barews-conformance -- autobahn [server|client|all]`.
+
+pub mod autobahn;

@@ -34,6 +34,11 @@ enum EventAt {
 /// The range `part` occupies inside the buffer that starts at address
 /// `base`. Only addresses are compared; nothing is dereferenced.
 fn range_in(base: usize, part: &[u8]) -> Range<usize> {
+    if part.is_empty() {
+        // An empty slice may point anywhere (an empty Close reason is a
+        // static `""`); any empty range stands for it.
+        return 0..0;
+    }
     let start = part.as_ptr().addr().wrapping_sub(base);
     start..start + part.len()
 }

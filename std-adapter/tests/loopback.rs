@@ -319,7 +319,10 @@ fn a_close_the_peer_never_answers_times_out() {
     tcp.write_all(format!("{UPGRADE}Sec-WebSocket-Version: 13\r\n\r\n").as_bytes()).unwrap();
     let (result, elapsed) = handle.join().unwrap();
     assert!(matches!(result, Err(Error::Expired(Expired::CloseHandshake))), "{result:?}");
-    assert!(elapsed >= Duration::from_millis(200) && elapsed < Duration::from_secs(2), "{elapsed:?}");
+    assert!(
+        elapsed >= Duration::from_millis(200) && elapsed < Duration::from_secs(2),
+        "{elapsed:?}"
+    );
 }
 
 #[test]
@@ -331,4 +334,17 @@ fn a_dropped_transport_is_an_abnormal_closure() {
     tcp.read_exact(&mut response).unwrap();
     drop(tcp);
     assert!(matches!(handle.join().unwrap(), Error::AbnormalClosure | Error::Io(_)));
+}
+
+#[test]
+fn an_empty_close_reaches_the_reader() {
+    let (addr, handle) = server(|stream| {
+        let mut socket = barews_std::accept(stream).unwrap();
+        socket.read()
+    });
+    let mut tcp = TcpStream::connect(addr).unwrap();
+    tcp.write_all(format!("{UPGRADE}Sec-WebSocket-Version: 13\r\n\r\n").as_bytes()).unwrap();
+    // A masked Close with an empty payload.
+    tcp.write_all(&[0x88, 0x80, 1, 2, 3, 4]).unwrap();
+    assert_eq!(handle.join().unwrap().unwrap(), Message::Close(None));
 }

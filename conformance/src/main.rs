@@ -1,0 +1,59 @@
+//! `barews-conformance autobahn [server|client|all] [--docker|--native]
+//! [--cases PATTERN,…] [--update-expected] [--timeout-minutes N]`
+
+use barews_conformance::autobahn::{self, Choice, Options, Roles};
+use std::process::ExitCode;
+use std::time::Duration;
+
+const USAGE: &str = "usage: barews-conformance autobahn [server|client|all] [--docker|--native] \
+[--cases PATTERN,...] [--update-expected] [--timeout-minutes N]";
+
+fn main() -> ExitCode {
+    let mut args = std::env::args().skip(1);
+    if args.next().as_deref() != Some("autobahn") {
+        eprintln!("{USAGE}");
+        return ExitCode::from(2);
+    }
+    let mut options = Options {
+        roles: Roles::All,
+        testsuite: Choice::Auto,
+        cases: vec!["*".to_owned()],
+        update_expected: false,
+        run_timeout: Duration::from_secs(30 * 60),
+    };
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "server" => options.roles = Roles::Server,
+            "client" => options.roles = Roles::Client,
+            "all" => options.roles = Roles::All,
+            "--docker" => options.testsuite = Choice::Docker,
+            "--native" => options.testsuite = Choice::Native,
+            "--update-expected" => options.update_expected = true,
+            "--cases" => match args.next() {
+                Some(list) => options.cases = list.split(',').map(str::to_owned).collect(),
+                None => return usage(),
+            },
+            "--timeout-minutes" => match args.next().and_then(|n| n.parse::<u64>().ok()) {
+                Some(minutes) => options.run_timeout = Duration::from_secs(minutes * 60),
+                None => return usage(),
+            },
+            _ => return usage(),
+        }
+    }
+    match autobahn::run(&options) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => {
+            eprintln!("the Autobahn gate failed");
+            ExitCode::FAILURE
+        }
+        Err(error) => {
+            eprintln!("the Autobahn run failed: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn usage() -> ExitCode {
+    eprintln!("{USAGE}");
+    ExitCode::from(2)
+}
