@@ -39,4 +39,7 @@ step "examples build; the in-memory handshake runs"
 cargo build -p barews-std --examples --all-features
 cargo run -q -p barews --example handshake >/dev/null
 
+step "Autobahn testsuite, both roles (installs wstest natively when no Docker engine answers)"
+cargo run --release -p barews-conformance -- autobahn all
+
 printf '\nall checks passed\n'

@@ -21,11 +21,13 @@ python27=/usr/bin/python2.7
 # The headers too: wsaccel, a dependency of the testsuite, is a C extension.
 if [ ! -x "$python27" ] || [ ! -f /usr/include/python2.7/Python.h ]; then
   echo "installing python2.7 and its headers from Debian bullseye" >&2
+  sudo=""
+  if [ "$(id -u)" -ne 0 ]; then sudo=sudo; fi
   src=/etc/apt/sources.list.d/barews-bullseye.sources
   if [ ! -f "$src" ]; then
     uri=$(awk '/^URIs:/ {print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
     key=$(awk '/^Signed-By:/ {print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
-    cat > "$src" <<SOURCES
+    $sudo tee "$src" >/dev/null <<SOURCES
 Types: deb
 URIs: ${uri:-http://deb.debian.org/debian}
 Suites: bullseye
@@ -33,8 +35,8 @@ Components: main
 Signed-By: ${key:-/usr/share/keyrings/debian-archive-keyring.gpg}
 SOURCES
   fi
-  apt-get update -qq >&2
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -t bullseye python2.7 python2.7-dev >&2
+  $sudo apt-get update -qq >&2
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -t bullseye python2.7 python2.7-dev >&2
 fi
 
 echo "creating the Python 2.7 environment in $env_dir" >&2

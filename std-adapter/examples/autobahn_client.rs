@@ -8,7 +8,11 @@
 //! ```
 
 use barews::close::CloseCode;
-use barews_std::{Error, Message};
+use barews_std::{ClientOptions, Error, Message};
+use std::time::Duration;
+
+/// The longest a case may stay silent before the client gives up on it.
+const CASE_TIMEOUT: Duration = Duration::from_secs(60);
 
 fn main() -> Result<(), Error> {
     let mut args = std::env::args().skip(1);
@@ -40,7 +44,9 @@ fn main() -> Result<(), Error> {
 
 /// Echoes every message of one case until the server closes.
 fn run_case(url: &str) -> Result<(), Error> {
-    let (mut socket, _) = barews_std::connect(url)?;
+    let mut options = ClientOptions::default();
+    options.socket.read_timeout = Some(CASE_TIMEOUT);
+    let (mut socket, _) = barews_std::connect_with(url, &options)?;
     loop {
         match socket.read()? {
             Message::Text(text) => socket.send_text(&text)?,

@@ -28,7 +28,10 @@ fn main() -> std::io::Result<()> {
         std::thread::spawn(move || {
             if let Err(error) = serve(stream, stream_buffer) {
                 match error {
+                    // Normal ends, peers that break the protocol, and port
+                    // probes that connect and leave.
                     Error::ConnectionClosed | Error::Protocol(_) | Error::AbnormalClosure => {}
+                    Error::Io(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {}
                     other => eprintln!("connection ended: {other}"),
                 }
             }
