@@ -151,7 +151,7 @@ pub fn differences(expected: &str, actual: &str) -> Vec<String> {
         match actual.get(id) {
             None => out.push(format!("{id}: expected `{verdicts}`, but the case did not run")),
             Some(got) if got != verdicts => {
-                out.push(format!("{id}: expected `{verdicts}`, got `{got}`"))
+                out.push(format!("{id}: expected `{verdicts}`, got `{got}`"));
             }
             Some(_) => {}
         }
