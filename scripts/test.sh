@@ -39,6 +39,9 @@ step "examples build; the in-memory handshake runs"
 cargo build -p barews-std --examples --all-features
 cargo run -q -p barews --example handshake >/dev/null
 
+step "fuzz smoke: every cargo-fuzz target for 30 s (nightly, installed if missing)"
+bash scripts/fuzz-smoke.sh 30
+
 step "Autobahn testsuite, both roles (installs wstest natively when no Docker engine answers)"
 cargo run --release -p barews-conformance -- autobahn all
 
