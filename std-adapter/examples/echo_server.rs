@@ -55,14 +55,16 @@ fn serve(stream: TcpStream, stream_buffer: Option<usize>) -> Result<(), Error> {
             if let Event::Data { kind, payload, last, .. } = socket.read_event()? {
                 chunk.clear();
                 chunk.extend_from_slice(payload);
-                socket.send_fragment(kind, &chunk, last)?;
+                socket.queue_fragment(kind, &chunk, last)?;
             }
         }
     }
     loop {
         match socket.read()? {
-            Message::Text(text) => socket.send_text(&text)?,
-            Message::Binary(bytes) => socket.send_binary(&bytes)?,
+            // Queued: the answers to a batch of input leave in one write,
+            // just before the socket waits for more.
+            Message::Text(text) => socket.queue_text(&text)?,
+            Message::Binary(bytes) => socket.queue_binary(&bytes)?,
             _ => {}
         }
     }

@@ -186,7 +186,7 @@ impl Inbox {
                 }
                 Err(error) => Err(Error::Protocol(error)),
             };
-            let flushed = shared.flush_owed();
+            let flushed = shared.queue_owed();
             match (outcome, flushed) {
                 (Err(error), _) | (Ok(_), Err(error)) => (0, Err(error)),
                 (Ok((consumed, step)), Ok(())) => (consumed, Ok(step)),
@@ -213,6 +213,9 @@ impl Inbox {
             // frame fits the minimum buffer.
             return Err(Error::Io(io::Error::other("read buffer full")));
         }
+        // Everything queued goes out before waiting for the peer: replies
+        // and queued messages leave in one write per batch of input.
+        link.with_shared(Shared::flush)?;
         loop {
             let now = Instant::now();
             let timer = link.with_shared(|shared| shared.timer_deadline());

@@ -8,13 +8,17 @@ use crate::options::SocketOptions;
 use crate::stream::Stream;
 use barews::connection::{Connection, DataKind, Role, Side};
 use barews::frame::MAX_HEADER_LEN;
-use std::io;
+use std::io::{self, IoSlice, Write};
 use std::time::Instant;
 
-/// Payloads up to this size are copied next to their header and written
-/// in one call; larger ones are written in pieces (a server writes them
-/// straight from the caller's buffer).
+/// Payloads up to this size are copied into the output buffer next to
+/// their header; larger ones are written straight from the caller's buffer
+/// by a server (a client must mask a copy, in pieces of this size).
 pub(crate) const COPY_LIMIT: usize = 16 * 1024;
+
+/// Queued output is written once it reaches this size, even before a
+/// flush.
+const OUT_LIMIT: usize = 64 * 1024;
 
 /// The largest control frame with its header.
 const MAX_CONTROL_FRAME: usize = 131;
@@ -24,7 +28,9 @@ pub(crate) struct Shared<T, S> {
     pub(crate) conn: Connection<S>,
     pub(crate) clock: Clock,
     pub(crate) options: SocketOptions,
-    scratch: Vec<u8>,
+    /// Encoded frames not written yet: replies the core owes and queued
+    /// messages, written together by one call.
+    out: Vec<u8>,
     /// The transport has been shut down.
     shut: bool,
 }
@@ -32,36 +38,47 @@ pub(crate) struct Shared<T, S> {
 impl<T: Stream, S: Side> Shared<T, S> {
     pub(crate) fn new(stream: T, conn: Connection<S>, options: SocketOptions) -> io::Result<Self> {
         stream.set_write_timeout(options.write_timeout)?;
-        Ok(Shared { stream, conn, clock: Clock::new(), options, scratch: Vec::new(), shut: false })
+        Ok(Shared { stream, conn, clock: Clock::new(), options, out: Vec::new(), shut: false })
     }
 
-    /// Writes every frame the protocol owes (Pong, Close, keepalive Ping),
-    /// then ends the transport if the connection is over and this end
-    /// should close it first.
-    pub(crate) fn flush_owed(&mut self) -> Result<(), Error> {
-        let mut frame = [0u8; MAX_CONTROL_FRAME];
-        let mut wrote = false;
+    /// Queues every frame the protocol owes (Pong, Close, keepalive Ping).
+    /// A connection that is over is written out and its transport ended
+    /// at once, if this end should close it first.
+    pub(crate) fn queue_owed(&mut self) -> Result<(), Error> {
         loop {
-            let len = self
-                .conn
-                .poll_transmit(&mut frame)
-                .map_err(|_| io::Error::other("control frame overflow"))?;
+            let start = self.out.len();
+            self.out.resize(start + MAX_CONTROL_FRAME, 0);
+            let len = self.conn.poll_transmit(&mut self.out[start..]).unwrap_or(0);
+            self.out.truncate(start + len);
             if len == 0 {
                 break;
             }
-            if !self.shut {
-                self.write_all(&frame[..len])?;
-                wrote = true;
+        }
+        if self.conn.is_closed() {
+            self.write_pending()?;
+            // RFC 6455 section 7.1.1: the server closes TCP first; either
+            // end drops a failed connection at once.
+            let failed = self.conn.failure().is_some() || self.conn.expired().is_some();
+            if S::ROLE == Role::Server || failed {
+                self.shutdown();
             }
+        } else if self.out.len() >= OUT_LIMIT {
+            self.write_out(&[])?;
         }
-        if wrote {
+        Ok(())
+    }
+
+    /// Writes everything queued, owed replies included, and flushes the
+    /// transport.
+    pub(crate) fn flush(&mut self) -> Result<(), Error> {
+        self.queue_owed()?;
+        self.write_pending()
+    }
+
+    fn write_pending(&mut self) -> Result<(), Error> {
+        if !self.out.is_empty() && !self.shut {
+            self.write_out(&[])?;
             self.stream.flush()?;
-        }
-        // RFC 6455 section 7.1.1: the server closes TCP first; either end
-        // drops a failed connection at once.
-        let failed = self.conn.failure().is_some() || self.conn.expired().is_some();
-        if self.conn.is_closed() && (S::ROLE == Role::Server || failed) {
-            self.shutdown();
         }
         Ok(())
     }
@@ -70,6 +87,7 @@ impl<T: Stream, S: Side> Shared<T, S> {
     pub(crate) fn shutdown(&mut self) {
         if !self.shut {
             self.shut = true;
+            self.out.clear();
             let _ = self.stream.shutdown();
         }
     }
@@ -78,93 +96,89 @@ impl<T: Stream, S: Side> Shared<T, S> {
         self.shut
     }
 
-    /// Sends a whole message, split into frames of the configured
-    /// fragment size.
-    pub(crate) fn send_message(&mut self, kind: DataKind, payload: &[u8]) -> Result<(), Error> {
-        self.flush_owed()?;
+    /// Queues a whole message, split into frames of the configured
+    /// fragment size; `flush` writes it now.
+    pub(crate) fn send_message(
+        &mut self,
+        kind: DataKind,
+        payload: &[u8],
+        flush: bool,
+    ) -> Result<(), Error> {
+        self.queue_owed()?;
         if self.conn.is_sending_message() {
             return Err(Error::Send(barews::connection::SendError::MessageInProgress));
         }
         let size = self.options.config.get_fragment_size().unwrap_or(usize::MAX).max(1);
         let mut pieces = payload.chunks(size).peekable();
         if pieces.peek().is_none() {
-            self.write_frame(kind, &[], true)?;
+            self.push_frame(kind, &[], true)?;
         }
         while let Some(piece) = pieces.next() {
-            self.write_frame(kind, piece, pieces.peek().is_none())?;
+            self.push_frame(kind, piece, pieces.peek().is_none())?;
         }
-        self.stream.flush()?;
-        Ok(())
+        if flush { self.flush() } else { Ok(()) }
     }
 
-    /// Sends one fragment of a message (text fragments are checked as one
-    /// UTF-8 stream by the core).
+    /// Queues one fragment of a message (text fragments are checked as one
+    /// UTF-8 stream by the core); `flush` writes it now.
     pub(crate) fn send_fragment(
         &mut self,
         kind: DataKind,
         payload: &[u8],
         fin: bool,
+        flush: bool,
     ) -> Result<(), Error> {
-        self.flush_owed()?;
+        self.queue_owed()?;
         if kind == DataKind::Text {
             // The core validates text only when it sees the payload.
-            self.scratch.resize(payload.len() + MAX_HEADER_LEN, 0);
-            let len = self.conn.send_fragment(kind, payload, fin, &mut self.scratch)?;
-            let frame = std::mem::take(&mut self.scratch);
-            let result = self.write_all(&frame[..len]);
-            self.scratch = frame;
-            self.shrink_scratch();
+            let start = self.out.len();
+            self.out.resize(start + payload.len() + MAX_HEADER_LEN, 0);
+            let result = self.conn.send_fragment(kind, payload, fin, &mut self.out[start..]);
+            self.out.truncate(start + *result.as_ref().unwrap_or(&0));
             result?;
         } else {
-            self.write_frame(kind, payload, fin)?;
+            self.push_frame(kind, payload, fin)?;
         }
-        self.stream.flush()?;
-        Ok(())
+        if flush { self.flush() } else { Ok(()) }
     }
 
-    /// Writes one frame: header from the core, payload masked for a client.
-    fn write_frame(&mut self, kind: DataKind, payload: &[u8], fin: bool) -> Result<(), Error> {
-        let mut header = [0u8; MAX_HEADER_LEN];
-        let len = u64::try_from(payload.len()).unwrap_or(u64::MAX);
-        let (header_len, mut mask) = self.conn.encode_header(kind, len, fin, &mut header)?;
-        let mut scratch = std::mem::take(&mut self.scratch);
-        scratch.clear();
-        scratch.extend_from_slice(&header[..header_len]);
-        let result = if payload.len() <= COPY_LIMIT {
-            scratch.extend_from_slice(payload);
-            mask.apply(&mut scratch[header_len..]);
-            self.write_all(&scratch)
-        } else if mask.key().is_none() {
-            // A server's payload goes out untouched, without a copy.
-            self.write_all(&scratch).and_then(|()| self.write_all(payload))
-        } else {
-            self.write_all(&scratch).and_then(|()| {
-                for piece in payload.chunks(COPY_LIMIT) {
-                    scratch.clear();
-                    scratch.extend_from_slice(piece);
-                    mask.apply(&mut scratch);
-                    self.write_all(&scratch)?;
-                }
-                Ok(())
-            })
-        };
-        self.scratch = scratch;
-        self.shrink_scratch();
-        result
-    }
-
-    /// Keeps the encoding buffer modest after an unusually large frame.
-    fn shrink_scratch(&mut self) {
-        if self.scratch.capacity() > 2 * COPY_LIMIT {
-            self.scratch = Vec::new();
-        }
-    }
-
-    fn write_all(&mut self, bytes: &[u8]) -> Result<(), Error> {
+    /// Queues one frame: header from the core, payload masked for a
+    /// client. A server's large payload is written at once, together with
+    /// what is queued, straight from the caller's buffer.
+    fn push_frame(&mut self, kind: DataKind, payload: &[u8], fin: bool) -> Result<(), Error> {
         if self.shut {
             return Err(Error::ConnectionClosed);
         }
-        self.stream.write_all(bytes).map_err(|e| {
+        let mut header = [0u8; MAX_HEADER_LEN];
+        let len = u64::try_from(payload.len()).unwrap_or(u64::MAX);
+        let (header_len, mut mask) = self.conn.encode_header(kind, len, fin, &mut header)?;
+        self.out.extend_from_slice(&header[..header_len]);
+        if payload.len() > COPY_LIMIT && mask.key().is_none() {
+            return self.write_out(payload);
+        }
+        for piece in payload.chunks(COPY_LIMIT) {
+            let start = self.out.len();
+            self.out.extend_from_slice(piece);
+            mask.apply(&mut self.out[start..]);
+            if self.out.len() >= OUT_LIMIT {
+                self.write_out(&[])?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes the queued bytes followed by `tail`, in one vectored call
+    /// where the transport allows.
+    fn write_out(&mut self, tail: &[u8]) -> Result<(), Error> {
+        if self.shut {
+            return Err(Error::ConnectionClosed);
+        }
+        let result = write_all_vectored(&mut self.stream, &self.out, tail);
+        self.out.clear();
+        if self.out.capacity() > 4 * OUT_LIMIT {
+            self.out.shrink_to(OUT_LIMIT);
+        }
+        result.map_err(|e| {
             // A write that stopped part-way leaves a broken frame behind.
             self.shutdown();
             if is_timeout(&e) {
@@ -183,7 +197,7 @@ impl<T: Stream, S: Side> Shared<T, S> {
     /// Lets the core act on its timers; writes what they queue.
     pub(crate) fn fire_timers(&mut self) -> Result<(), Error> {
         let expired = self.conn.handle_timeout(self.clock.now());
-        self.flush_owed()?;
+        self.flush()?;
         match expired {
             Some(expired) => {
                 self.shutdown();
@@ -203,4 +217,26 @@ impl<T: Stream, S: Side> Shared<T, S> {
             Error::ConnectionClosed
         }
     }
+}
+
+/// Writes `head` then `tail` completely, with vectored writes.
+fn write_all_vectored(stream: &mut impl Write, head: &[u8], tail: &[u8]) -> io::Result<()> {
+    let mut slices = [IoSlice::new(head), IoSlice::new(tail)];
+    let mut slices = &mut slices[..];
+    // Drops the empty slices in front.
+    IoSlice::advance_slices(&mut slices, 0);
+    while slices.iter().any(|slice| !slice.is_empty()) {
+        match stream.write_vectored(slices) {
+            Ok(0) => {
+                return Err(io::Error::new(
+                    io::ErrorKind::WriteZero,
+                    "the transport accepted nothing",
+                ));
+            }
+            Ok(n) => IoSlice::advance_slices(&mut slices, n),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
 }

@@ -119,42 +119,67 @@ impl<T: Stream, S: Side> WebSocket<T, S> {
         }
     }
 
-    /// Sends a text message.
+    /// Sends a text message now.
     pub fn send_text(&mut self, text: &str) -> Result<(), Error> {
-        self.shared.send_message(DataKind::Text, text.as_bytes())
+        self.shared.send_message(DataKind::Text, text.as_bytes(), true)
     }
 
-    /// Sends a binary message.
+    /// Sends a binary message now.
     pub fn send_binary(&mut self, bytes: &[u8]) -> Result<(), Error> {
-        self.shared.send_message(DataKind::Binary, bytes)
+        self.shared.send_message(DataKind::Binary, bytes, true)
     }
 
-    /// Sends one fragment of a message; the one with `fin` set ends it.
-    /// Streams a message larger than memory.
+    /// Queues a text message. Queued frames go out together, in as few
+    /// writes as possible: on [`flush`](Self::flush), with the next
+    /// `send_*`, when the queue passes 64 KiB, and before a read waits for
+    /// the peer. An echo or request/response server that queues its
+    /// answers writes one batch per batch of input.
+    pub fn queue_text(&mut self, text: &str) -> Result<(), Error> {
+        self.shared.send_message(DataKind::Text, text.as_bytes(), false)
+    }
+
+    /// Queues a binary message; see [`queue_text`](Self::queue_text).
+    pub fn queue_binary(&mut self, bytes: &[u8]) -> Result<(), Error> {
+        self.shared.send_message(DataKind::Binary, bytes, false)
+    }
+
+    /// Sends one fragment of a message now; the one with `fin` set ends
+    /// it. Streams a message larger than memory.
     pub fn send_fragment(
         &mut self,
         kind: DataKind,
         payload: &[u8],
         fin: bool,
     ) -> Result<(), Error> {
-        self.shared.send_fragment(kind, payload, fin)
+        self.shared.send_fragment(kind, payload, fin, true)
+    }
+
+    /// Queues one fragment of a message; see
+    /// [`queue_text`](Self::queue_text) for when it is written.
+    pub fn queue_fragment(
+        &mut self,
+        kind: DataKind,
+        payload: &[u8],
+        fin: bool,
+    ) -> Result<(), Error> {
+        self.shared.send_fragment(kind, payload, fin, false)
     }
 
     /// Sends a Ping (at most 125 bytes).
     pub fn ping(&mut self, payload: &[u8]) -> Result<(), Error> {
         self.shared.conn.ping(payload)?;
-        self.shared.flush_owed()
+        self.shared.flush()
     }
 
     /// Sends an unsolicited Pong (at most 125 bytes).
     pub fn pong(&mut self, payload: &[u8]) -> Result<(), Error> {
         self.shared.conn.pong(payload)?;
-        self.shared.flush_owed()
+        self.shared.flush()
     }
 
-    /// Flushes the transport.
+    /// Writes everything queued and flushes the transport.
     pub fn flush(&mut self) -> Result<(), Error> {
-        Ok(self.shared.stream.flush()?)
+        self.shared.flush()
     }
 
     /// Closes gracefully: sends a Close, waits for the peer's (reading and
@@ -167,7 +192,7 @@ impl<T: Stream, S: Side> WebSocket<T, S> {
         {
             self.shared.conn.close(code, reason)?;
         }
-        self.shared.flush_owed()?;
+        self.shared.flush()?;
         loop {
             match self.inbox.next_event(&mut Direct(&mut self.shared), None) {
                 Ok(_) => {}

@@ -88,24 +88,24 @@ impl<T: Stream, S: Side> Writer<T, S> {
 
     /// Sends a text message.
     pub fn send_text(&self, text: &str) -> Result<(), Error> {
-        lock(&self.shared).send_message(DataKind::Text, text.as_bytes())
+        lock(&self.shared).send_message(DataKind::Text, text.as_bytes(), true)
     }
 
     /// Sends a binary message.
     pub fn send_binary(&self, bytes: &[u8]) -> Result<(), Error> {
-        lock(&self.shared).send_message(DataKind::Binary, bytes)
+        lock(&self.shared).send_message(DataKind::Binary, bytes, true)
     }
 
     /// Sends one fragment of a message.
     pub fn send_fragment(&self, kind: DataKind, payload: &[u8], fin: bool) -> Result<(), Error> {
-        lock(&self.shared).send_fragment(kind, payload, fin)
+        lock(&self.shared).send_fragment(kind, payload, fin, true)
     }
 
     /// Sends a Ping.
     pub fn ping(&self, payload: &[u8]) -> Result<(), Error> {
         let mut shared = lock(&self.shared);
         shared.conn.ping(payload)?;
-        shared.flush_owed()
+        shared.flush()
     }
 
     /// Starts the closing handshake: sends a Close. The reader then
@@ -118,7 +118,7 @@ impl<T: Stream, S: Side> Writer<T, S> {
         if matches!(shared.conn.state(), State::Open | State::CloseReceived) {
             shared.conn.close(code, reason)?;
         }
-        shared.flush_owed()
+        shared.flush()
     }
 
     /// Ends the transport at once, without a closing handshake; a reader

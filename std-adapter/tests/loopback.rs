@@ -348,3 +348,21 @@ fn an_empty_close_reaches_the_reader() {
     tcp.write_all(&[0x88, 0x80, 1, 2, 3, 4]).unwrap();
     assert_eq!(handle.join().unwrap().unwrap(), Message::Close(None));
 }
+
+#[test]
+fn queued_messages_leave_before_a_read_waits() {
+    let (addr, handle) = server(|stream| echo(stream, &ServerOptions::default()));
+    let (mut socket, _) = barews_std::connect(&url(addr)).unwrap();
+    for i in 0..100u32 {
+        socket.queue_binary(&i.to_be_bytes()).unwrap();
+    }
+    // Nothing was flushed explicitly: the read writes the queue first.
+    for i in 0..100u32 {
+        assert_eq!(socket.read().unwrap(), Message::Binary(i.to_be_bytes().to_vec()));
+    }
+    socket.queue_text("last").unwrap();
+    socket.flush().unwrap();
+    assert_eq!(socket.read().unwrap(), Message::text("last"));
+    socket.close(CloseCode::NORMAL, "").unwrap();
+    assert!(matches!(handle.join().unwrap(), Error::ConnectionClosed));
+}
