@@ -63,6 +63,13 @@ pub enum ProtocolError {
     InvalidCloseCode,
     /// A Close frame's reason is not valid UTF-8 (section 5.5.1).
     InvalidCloseReason,
+    /// A compressed message is not valid DEFLATE data (RFC 7692 section
+    /// 7.2.2).
+    InvalidCompressedData,
+    /// A compressed message arrived but the caller gave no usable inflate
+    /// window (see `Connection::receive_with_window`): an error of the
+    /// calling code, closed with 1011.
+    InflateWindow,
     /// A frame's payload is longer than the configured maximum.
     FrameTooLarge,
     /// A message is longer than the configured maximum.
@@ -70,13 +77,15 @@ pub enum ProtocolError {
 }
 
 impl ProtocolError {
-    /// The close code for this error: 1007 for invalid text, 1009 for
-    /// exceeded limits, 1002 for everything else.
+    /// The close code for this error: 1007 for invalid text or compressed
+    /// data, 1009 for exceeded limits, 1011 for a missing inflate window,
+    /// 1002 for everything else.
     pub const fn close_code(self) -> CloseCode {
         match self {
-            ProtocolError::InvalidUtf8 | ProtocolError::InvalidCloseReason => {
-                CloseCode::INVALID_PAYLOAD
-            }
+            ProtocolError::InvalidUtf8
+            | ProtocolError::InvalidCloseReason
+            | ProtocolError::InvalidCompressedData => CloseCode::INVALID_PAYLOAD,
+            ProtocolError::InflateWindow => CloseCode::INTERNAL_ERROR,
             ProtocolError::FrameTooLarge | ProtocolError::MessageTooLarge => {
                 CloseCode::MESSAGE_TOO_BIG
             }
@@ -101,6 +110,8 @@ impl ProtocolError {
             ProtocolError::InvalidClosePayload => "close frame with a 1-byte payload",
             ProtocolError::InvalidCloseCode => "invalid close code",
             ProtocolError::InvalidCloseReason => "invalid UTF-8 in a close reason",
+            ProtocolError::InvalidCompressedData => "invalid compressed data",
+            ProtocolError::InflateWindow => "no inflate window",
             ProtocolError::FrameTooLarge => "frame too large",
             ProtocolError::MessageTooLarge => "message too large",
         }

@@ -272,6 +272,9 @@ pub struct Connection<S> {
     failure: Option<ProtocolError>,
     /// A timer gave up on the peer.
     expired: Option<Expired>,
+    /// permessage-deflate, when negotiated.
+    #[cfg(feature = "deflate")]
+    deflate: Option<alloc::boxed::Box<crate::deflate::Deflate>>,
 }
 
 impl Connection<Server> {
@@ -302,7 +305,52 @@ impl<S: Side> Connection<S> {
             close_received: false,
             failure: None,
             expired: None,
+            #[cfg(feature = "deflate")]
+            deflate: None,
         }
+    }
+
+    /// Turns on permessage-deflate with the parameters the handshake
+    /// agreed (see [`crate::deflate`]). Received compressed messages need
+    /// an inflate window: use
+    /// [`receive_with_window`](Self::receive_with_window).
+    #[cfg(feature = "deflate")]
+    #[must_use]
+    pub fn with_deflate(mut self, params: crate::deflate::DeflateParams) -> Self {
+        use crate::deflate::{Compressor, Deflate, Inflater};
+        // Each end compresses with its own parameters and inflates with
+        // the peer's.
+        let (ours_reset, ours_bits, peer_reset, peer_bits) = match S::ROLE {
+            Role::Server => (
+                params.server_no_context_takeover,
+                params.server_max_window_bits,
+                params.client_no_context_takeover,
+                params.client_max_window_bits,
+            ),
+            Role::Client => (
+                params.client_no_context_takeover,
+                params.client_max_window_bits,
+                params.server_no_context_takeover,
+                params.server_max_window_bits,
+            ),
+        };
+        self.deflate = Some(alloc::boxed::Box::new(Deflate {
+            inflater: Inflater::new(peer_reset),
+            compressor: Compressor::new(params.level(), ours_reset, ours_bits),
+            min_size: params.min_size(),
+            peer_window_bits: peer_bits,
+        }));
+        self
+    }
+
+    /// The inflate window [`receive_with_window`](Self::receive_with_window)
+    /// needs, in bytes: 0 without permessage-deflate.
+    pub fn inflate_window_size(&self) -> usize {
+        #[cfg(feature = "deflate")]
+        if let Some(deflate) = &self.deflate {
+            return crate::deflate::window_size(deflate.peer_window_bits);
+        }
+        0
     }
 
     /// Which end this is.

@@ -27,6 +27,12 @@ struct MessageProgress {
     utf8: Utf8Validator,
     /// A chunk of it has been handed out already.
     started: bool,
+    /// Its first frame had RSV1 set: permessage-deflate compressed it.
+    compressed: bool,
+    /// Bytes of the RFC 7692 tail fed to the inflater at its end.
+    tail_fed: usize,
+    /// Decompressed bytes so far.
+    inflated: u64,
 }
 
 /// The receiving half's state between calls.
@@ -76,22 +82,48 @@ impl<S: Side> Connection<S> {
         if self.expired.is_some() {
             return Ok(nothing(0));
         }
-        self.receive_inner(buf).map_err(|error| self.fail(error))
+        self.receive_inner(buf, &mut []).map_err(|error| self.fail(error))
     }
 
-    fn receive_inner<'b>(&mut self, buf: &'b mut [u8]) -> Result<Received<'b>, ProtocolError> {
+    /// Like [`receive`](Self::receive), with permessage-deflate: compressed
+    /// messages are inflated into `window`, and their chunks borrow it.
+    ///
+    /// `window` is the decompressor's history: pass the same bytes on every
+    /// call, [`inflate_window_size`](Self::inflate_window_size) long (a
+    /// power of two). Without it a compressed message fails the connection
+    /// with 1011.
+    #[cfg(feature = "deflate")]
+    pub fn receive_with_window<'b>(
+        &mut self,
+        buf: &'b mut [u8],
+        window: &'b mut [u8],
+    ) -> Result<Received<'b>, ProtocolError> {
+        if let Some(error) = self.failure {
+            return Err(error);
+        }
+        if self.expired.is_some() {
+            return Ok(nothing(0));
+        }
+        self.receive_inner(buf, window).map_err(|error| self.fail(error))
+    }
+
+    fn receive_inner<'b>(
+        &mut self,
+        buf: &'b mut [u8],
+        window: &'b mut [u8],
+    ) -> Result<Received<'b>, ProtocolError> {
         if self.close_received {
             // RFC 6455 section 1.4: after the peer's Close, whatever else
             // arrives is discarded.
             return Ok(nothing(buf.len()));
         }
         if let Some(frame) = self.inbound.frame {
-            return self.deliver(buf, 0, frame);
+            return self.deliver_any(buf, window, 0, frame);
         }
         let Some((header, header_len)) = FrameHeader::decode(buf)? else {
             return Ok(nothing(0));
         };
-        Self::check_reserved_bits(&header)?;
+        self.check_reserved_bits(&header)?;
         match (S::ROLE, header.mask.is_some()) {
             (Role::Server, false) => return Err(ProtocolError::UnmaskedFrame),
             (Role::Client, true) => return Err(ProtocolError::MaskedFrame),
@@ -102,15 +134,40 @@ impl<S: Side> Connection<S> {
             return self.receive_control(buf, &header, header_len);
         }
         let frame = self.start_data_frame(&header)?;
-        self.deliver(buf, header_len, frame)
+        self.deliver_any(buf, window, header_len, frame)
     }
 
-    /// RSV1-3 must be clear (RFC 6455 section 5.2) unless a negotiated
-    /// extension gives them a meaning. None is negotiated yet; this is the
-    /// one place where one (permessage-deflate's RSV1 on a message's first
-    /// frame) will be allowed.
-    fn check_reserved_bits(header: &FrameHeader) -> Result<(), ProtocolError> {
-        if header.rsv == 0 { Ok(()) } else { Err(ProtocolError::ReservedBits) }
+    /// Hands out payload: inflated for a compressed message, else as is.
+    fn deliver_any<'b>(
+        &mut self,
+        buf: &'b mut [u8],
+        window: &'b mut [u8],
+        start: usize,
+        frame: FrameProgress,
+    ) -> Result<Received<'b>, ProtocolError> {
+        #[cfg(feature = "deflate")]
+        if self.inbound.message.is_some_and(|m| m.compressed) {
+            return self.deliver_inflated(buf, window, start, frame);
+        }
+        let _ = window;
+        self.deliver(buf, start, frame)
+    }
+
+    /// RSV1-3 must be clear (RFC 6455 section 5.2), except RSV1 on the
+    /// first frame of a message when permessage-deflate is on (RFC 7692
+    /// section 6): never on a continuation or a control frame.
+    fn check_reserved_bits(&self, header: &FrameHeader) -> Result<(), ProtocolError> {
+        let starts_message = matches!(header.opcode, OpCode::Text | OpCode::Binary);
+        let allowed = if self.deflate_enabled() && starts_message { crate::frame::RSV1 } else { 0 };
+        if header.rsv & !allowed == 0 { Ok(()) } else { Err(ProtocolError::ReservedBits) }
+    }
+
+    /// Whether permessage-deflate is on.
+    pub(crate) fn deflate_enabled(&self) -> bool {
+        #[cfg(feature = "deflate")]
+        return self.deflate.is_some();
+        #[cfg(not(feature = "deflate"))]
+        false
     }
 
     /// Checks a data frame against the message sequence (section 5.4) and
@@ -126,12 +183,20 @@ impl<S: Side> Connection<S> {
             (_, Some(_)) => return Err(ProtocolError::ExpectedContinuation),
             (opcode, None) => {
                 let kind = if opcode == OpCode::Text { DataKind::Text } else { DataKind::Binary };
-                let new =
-                    MessageProgress { kind, len: 0, utf8: Utf8Validator::new(), started: false };
+                let new = MessageProgress {
+                    kind,
+                    len: 0,
+                    utf8: Utf8Validator::new(),
+                    started: false,
+                    compressed: header.rsv & crate::frame::RSV1 != 0,
+                    tail_fed: 0,
+                    inflated: 0,
+                };
                 self.inbound.message.insert(new)
             }
         };
-        if exceeds(message.len, len, self.config.get_max_message_len()) {
+        // A compressed message is measured by what it inflates to.
+        if !message.compressed && exceeds(message.len, len, self.config.get_max_message_len()) {
             return Err(ProtocolError::MessageTooLarge);
         }
         message.len += len;
@@ -189,6 +254,85 @@ impl<S: Side> Connection<S> {
         }
         let payload: &'b [u8] = chunk;
         Ok(Received { consumed, event: Some(Event::Data { kind, payload, first, last }) })
+    }
+
+    /// Feeds the current compressed frame's payload in `buf[start..]` (or,
+    /// at the message's end, the RFC 7692 tail) to the inflater and hands
+    /// out what comes out, borrowed from `window`.
+    #[cfg(feature = "deflate")]
+    fn deliver_inflated<'b>(
+        &mut self,
+        buf: &'b mut [u8],
+        window: &'b mut [u8],
+        start: usize,
+        mut frame: FrameProgress,
+    ) -> Result<Received<'b>, ProtocolError> {
+        use crate::deflate::{TAIL, window_size};
+        let Some(deflate) = self.deflate.as_mut() else { return Err(ProtocolError::InflateWindow) };
+        let Some(message) = self.inbound.message.as_mut() else {
+            return Err(ProtocolError::UnexpectedContinuation);
+        };
+        if window.len() < window_size(deflate.peer_window_bits) {
+            return Err(ProtocolError::InflateWindow);
+        }
+        let available = buf.len().saturating_sub(start);
+        let take = usize::try_from(frame.remaining).map_or(available, |r| r.min(available));
+        let chunk = &mut buf[start..start + take];
+        if let Some(key) = frame.mask {
+            apply_mask(chunk, key, frame.mask_offset);
+        }
+        let at_tail = frame.remaining == 0 && frame.fin;
+        let input: &[u8] = if at_tail { &TAIL[message.tail_fed.min(4)..] } else { chunk };
+        if input.is_empty() && !at_tail {
+            // No payload here yet, or an empty non-final frame.
+            self.inbound.frame = if frame.remaining == 0 { None } else { Some(frame) };
+            return Ok(nothing(start));
+        }
+        let step = deflate.inflater.inflate(input, window)?;
+        let mut consumed = start;
+        if at_tail {
+            message.tail_fed += step.used;
+        } else {
+            // Bytes the inflater did not take go back to their masked form
+            // and stay in the caller's buffer.
+            if let Some(key) = frame.mask {
+                apply_mask(&mut chunk[step.used..], key, (frame.mask_offset + step.used) % 4);
+            }
+            frame.remaining -= u64::try_from(step.used).unwrap_or(u64::MAX);
+            frame.mask_offset = (frame.mask_offset + step.used % 4) % 4;
+            consumed += step.used;
+            self.timers.saw_traffic();
+        }
+        let complete = at_tail && message.tail_fed >= TAIL.len() && !step.more_output;
+        let produced = step.output.len();
+        message.inflated =
+            message.inflated.saturating_add(u64::try_from(produced).unwrap_or(u64::MAX));
+        if message.inflated > self.config.get_max_message_len() {
+            return Err(ProtocolError::MessageTooLarge);
+        }
+        let output: &'b [u8] = &window[step.output];
+        if message.kind == DataKind::Text {
+            message.utf8.feed(output).map_err(|_| ProtocolError::InvalidUtf8)?;
+            if complete {
+                message.utf8.finish().map_err(|_| ProtocolError::InvalidUtf8)?;
+            }
+        }
+        let first = !message.started;
+        let kind = message.kind;
+        if produced > 0 || complete {
+            message.started = true;
+        }
+        let frame_over = complete || (frame.remaining == 0 && !frame.fin);
+        self.inbound.frame = if frame_over { None } else { Some(frame) };
+        if complete {
+            self.inbound.message = None;
+            deflate.inflater.end_message();
+        }
+        if produced == 0 && !complete {
+            return Ok(nothing(consumed));
+        }
+        let event = Event::Data { kind, payload: output, first, last: complete };
+        Ok(Received { consumed, event: Some(event) })
     }
 
     /// Handles a whole control frame, once all of it is in `buf`.

@@ -90,6 +90,10 @@ impl<S: Side> Connection<S> {
         if kind == DataKind::Text && utf8::validate(payload).is_err() {
             return Err(SendError::InvalidUtf8);
         }
+        #[cfg(feature = "deflate")]
+        if self.deflate.as_ref().is_some_and(|d| payload.len() >= d.min_size) {
+            return self.send_compressed(kind, payload, out);
+        }
         let fragment = self.config.get_fragment_size().map_or(payload.len(), |size| size.max(1));
         let frames = || {
             let count = payload.len().div_ceil(fragment.max(1)).max(1);
@@ -111,6 +115,55 @@ impl<S: Side> Connection<S> {
         for (i, chunk, fin) in frames() {
             let opcode = if i == 0 { opcode_of(kind) } else { OpCode::Continuation };
             written += self.write_frame(&mut out[written..], opcode, fin, chunk)?;
+        }
+        Ok(written)
+    }
+
+    /// Compresses a whole message (permessage-deflate) and writes it as
+    /// frames of at most the fragment size, RSV1 on the first. The
+    /// compressed bytes are produced at the end of `out` and moved into
+    /// place behind their headers.
+    #[cfg(feature = "deflate")]
+    fn send_compressed(
+        &mut self,
+        kind: DataKind,
+        payload: &[u8],
+        out: &mut [u8],
+    ) -> Result<usize, SendError> {
+        let Some(deflate) = self.deflate.as_mut() else { return Err(SendError::Closed) };
+        let bound = deflate.compressor.bound(payload.len());
+        let fragment = self.config.get_fragment_size().unwrap_or(usize::MAX).max(1);
+        let max_header = Self::frame_len(usize::MAX >> 1) - (usize::MAX >> 1);
+        let required = bound
+            .div_ceil(fragment)
+            .max(1)
+            .checked_mul(max_header)
+            .and_then(|headers| headers.checked_add(bound))
+            .ok_or(SendError::FrameTooLong)?;
+        if out.len() < required {
+            return Err(SendError::BufferTooSmall { required });
+        }
+        let area = out.len() - bound;
+        let compressed = deflate.compressor.compress_message(payload, &mut out[area..])?;
+        let count = compressed.div_ceil(fragment).max(1);
+        let mut written = 0;
+        let mut source = area;
+        for i in 0..count {
+            let len = fragment.min(area + compressed - source);
+            let header = FrameHeader {
+                fin: i + 1 == count,
+                rsv: if i == 0 { crate::frame::RSV1 } else { 0 },
+                opcode: if i == 0 { opcode_of(kind) } else { OpCode::Continuation },
+                mask: self.side.next_mask(),
+                payload_len: len64(len),
+            };
+            written += header.encode(&mut out[written..])?;
+            out.copy_within(source..source + len, written);
+            if let Some(key) = header.mask {
+                apply_mask(&mut out[written..written + len], key, 0);
+            }
+            written += len;
+            source += len;
         }
         Ok(written)
     }

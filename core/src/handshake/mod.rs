@@ -10,7 +10,7 @@
 //! - [`client`]: write a request, then check the server's response.
 
 pub mod client;
-mod head;
+pub(crate) mod head;
 mod key;
 pub mod server;
 mod writer;
