@@ -21,6 +21,8 @@ cargo clippy -p barews --no-default-features --all-targets -- -D warnings
 step "tests"
 cargo test --workspace
 cargo test -p barews-std --features tls
+cargo test -p barews-std --features deflate
+cargo test -p barews --features deflate
 cargo test -p barews --no-default-features
 
 step "docs (warnings denied)"

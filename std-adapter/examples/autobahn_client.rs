@@ -46,6 +46,10 @@ fn main() -> Result<(), Error> {
 fn run_case(url: &str) -> Result<(), Error> {
     let mut options = ClientOptions::default();
     options.socket.read_timeout = Some(CASE_TIMEOUT);
+    #[cfg(feature = "deflate")]
+    {
+        options.deflate = Some(barews::deflate::DeflateConfig::new());
+    }
     let (mut socket, _) = barews_std::connect_with(url, &options)?;
     loop {
         match socket.read()? {

@@ -9,6 +9,7 @@
 //! `--stream N` reads through an N-byte buffer and echoes each chunk as a
 //! fragment as soon as it arrives, never assembling a message: the
 //! allocation-free path. Without it, whole messages are read and sent.
+//! Built with the `deflate` feature, it accepts permessage-deflate.
 
 use barews::connection::Event;
 use barews_std::{Error, Message, ServerOptions};
@@ -43,6 +44,10 @@ fn main() -> std::io::Result<()> {
 fn serve(stream: TcpStream, stream_buffer: Option<usize>) -> Result<(), Error> {
     stream.set_nodelay(true)?;
     let mut options = ServerOptions::default();
+    #[cfg(feature = "deflate")]
+    {
+        options.deflate = Some(barews::deflate::DeflateConfig::new());
+    }
     if let Some(size) = stream_buffer {
         options.socket.read_buffer_size = size;
     }

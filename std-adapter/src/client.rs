@@ -3,11 +3,12 @@
 use crate::error::Error;
 use crate::handshake_io::{read_more, write_grown};
 use crate::options::ClientOptions;
-use crate::rng::nonce;
+use crate::rng::{OsMasks, nonce};
 use crate::socket::ClientSocket;
 use crate::stream::{Stream, TryClone};
 use crate::url::WsUrl;
 use barews::BufferTooSmall;
+use barews::connection::{Client, Connection};
 use barews::handshake::client::{ClientHandshake, ClientRequest, ResponseStatus};
 use std::io::{self, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
@@ -181,6 +182,7 @@ pub fn client<T: Stream>(
     options: &ClientOptions,
 ) -> Result<(ClientSocket<T>, ResponseInfo), Error> {
     let protocols: Vec<&str> = options.protocols.iter().map(String::as_str).collect();
+    let extension_offer = extension_offer(options);
     let headers: Vec<(&str, &str)> =
         options.headers.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
     let request = ClientRequest::new(&url.host, &url.path)
@@ -188,7 +190,7 @@ pub fn client<T: Stream>(
         .secure(url.secure)
         .origin(options.origin.as_deref())
         .protocols(&protocols)
-        .extensions(options.extensions.as_deref())
+        .extensions(extension_offer.as_deref())
         .headers(&headers);
     let mut handshake = ClientHandshake::new(request, nonce()?).map_err(Error::Request)?;
     let deadline = Instant::now() + options.handshake_timeout;
@@ -207,8 +209,10 @@ pub fn client<T: Stream>(
                     protocol: response.protocol().map(str::to_owned),
                     extensions: response.extensions().map(str::to_owned).collect(),
                 };
-                let socket = ClientSocket::client_from_raw(
+                let conn = client_connection(options, &info.extensions)?;
+                let socket = ClientSocket::from_parts(
                     stream,
+                    conn,
                     &head[consumed..],
                     options.socket.clone(),
                 )?;
@@ -218,4 +222,38 @@ pub fn client<T: Stream>(
         }
         read_more(&mut stream, &mut head, deadline)?;
     }
+}
+
+/// The `Sec-WebSocket-Extensions` offer: the caller's, plus
+/// permessage-deflate when configured.
+fn extension_offer(options: &ClientOptions) -> Option<String> {
+    #[cfg(feature = "deflate")]
+    if let Some(deflate) = options.deflate {
+        let mut offer = options.extensions.clone().map(|e| e + ", ").unwrap_or_default();
+        let _ = deflate.write_offer(&mut offer);
+        return Some(offer);
+    }
+    options.extensions.clone()
+}
+
+/// The client's connection, with permessage-deflate if the server accepted
+/// it (its parameters checked against the offer).
+fn client_connection(
+    options: &ClientOptions,
+    accepted: &[String],
+) -> Result<Connection<Client<OsMasks>>, Error> {
+    let conn = Connection::client(options.socket.config, OsMasks::new()?);
+    #[cfg(feature = "deflate")]
+    if let Some(ours) = options.deflate {
+        let element = accepted.iter().find(|e| {
+            e.split(';')
+                .next()
+                .is_some_and(|name| name.trim().eq_ignore_ascii_case(barews::deflate::NAME))
+        });
+        if let Some(element) = element {
+            return Ok(conn.with_deflate(ours.accept_response(element).map_err(Error::Deflate)?));
+        }
+    }
+    let _ = accepted;
+    Ok(conn)
 }

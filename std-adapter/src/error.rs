@@ -50,6 +50,9 @@ pub enum Error {
     ConnectionClosed,
     /// The peer dropped the transport without a closing handshake.
     AbnormalClosure,
+    /// The server's permessage-deflate response does not match the offer.
+    #[cfg(feature = "deflate")]
+    Deflate(barews::deflate::NegotiationError),
     /// A TLS failure.
     #[cfg(feature = "tls")]
     Tls(rustls::Error),
@@ -75,6 +78,8 @@ impl fmt::Display for Error {
             Error::MessageTooLarge => f.write_str("message too large"),
             Error::ConnectionClosed => f.write_str("connection closed"),
             Error::AbnormalClosure => f.write_str("peer dropped the connection without a Close"),
+            #[cfg(feature = "deflate")]
+            Error::Deflate(e) => write!(f, "{e}"),
             #[cfg(feature = "tls")]
             Error::Tls(e) => write!(f, "TLS error: {e}"),
         }

@@ -25,7 +25,7 @@ pub(crate) trait Link<T, S> {
 /// while the core has the buffer borrowed, then re-borrowed to hand out.
 #[derive(Debug, Clone)]
 enum EventAt {
-    Data { kind: DataKind, payload: Range<usize>, first: bool, last: bool },
+    Data { kind: DataKind, payload: Range<usize>, inflated: bool, first: bool, last: bool },
     Ping(Range<usize>),
     Pong(Range<usize>),
     Close { code: Option<barews::close::CloseCode>, reason: Range<usize> },
@@ -44,10 +44,14 @@ fn range_in(base: usize, part: &[u8]) -> Range<usize> {
 }
 
 impl EventAt {
-    fn locate(base: usize, event: &Event<'_>) -> Self {
+    /// Locates `event` in the read buffer at address `base`, or (an
+    /// inflated chunk) in the inflate window at `window`.
+    fn locate(base: usize, window: Range<usize>, event: &Event<'_>) -> Self {
         match *event {
             Event::Data { kind, payload, first, last } => {
-                EventAt::Data { kind, payload: range_in(base, payload), first, last }
+                let inflated = !payload.is_empty() && window.contains(&payload.as_ptr().addr());
+                let from = if inflated { window.start } else { base };
+                EventAt::Data { kind, payload: range_in(from, payload), inflated, first, last }
             }
             Event::Ping(payload) => EventAt::Ping(range_in(base, payload)),
             Event::Pong(payload) => EventAt::Pong(range_in(base, payload)),
@@ -57,10 +61,11 @@ impl EventAt {
         }
     }
 
-    fn resolve(self, buf: &[u8]) -> Event<'_> {
+    fn resolve<'a>(self, buf: &'a [u8], window: &'a [u8]) -> Event<'a> {
         match self {
-            EventAt::Data { kind, payload, first, last } => {
-                Event::Data { kind, payload: &buf[payload], first, last }
+            EventAt::Data { kind, payload, inflated, first, last } => {
+                let source = if inflated { window } else { buf };
+                Event::Data { kind, payload: &source[payload], first, last }
             }
             EventAt::Ping(range) => Event::Ping(&buf[range]),
             EventAt::Pong(range) => Event::Pong(&buf[range]),
@@ -70,6 +75,22 @@ impl EventAt {
                 Event::Close(CloseFrame { code, reason })
             }
         }
+    }
+}
+
+/// Hands bytes to the core, with the inflate window when the `deflate`
+/// feature is on.
+fn receive<'b, S: Side>(
+    conn: &mut barews::connection::Connection<S>,
+    buf: &'b mut [u8],
+    window: &'b mut [u8],
+) -> Result<barews::connection::Received<'b>, barews::ProtocolError> {
+    #[cfg(feature = "deflate")]
+    return conn.receive_with_window(buf, window);
+    #[cfg(not(feature = "deflate"))]
+    {
+        let _ = window;
+        conn.receive(buf)
     }
 }
 
@@ -85,6 +106,9 @@ pub(crate) struct Inbox {
     start: usize,
     end: usize,
     assembler: Assembler<Vec<u8>>,
+    /// The inflate window for permessage-deflate (empty without it):
+    /// inflated chunks are handed out from here.
+    window: Box<[u8]>,
     /// The transport reported end of stream.
     eof: bool,
 }
@@ -92,7 +116,7 @@ pub(crate) struct Inbox {
 impl Inbox {
     /// A read buffer of `size` bytes holding `leftover` (bytes read past
     /// the handshake) first.
-    pub(crate) fn new(size: usize, leftover: &[u8], max_message: u64) -> Self {
+    pub(crate) fn new(size: usize, leftover: &[u8], max_message: u64, window: usize) -> Self {
         let size = size.max(crate::options::MIN_READ_BUFFER).max(leftover.len());
         let mut buf = vec![0u8; size].into_boxed_slice();
         buf[..leftover.len()].copy_from_slice(leftover);
@@ -102,6 +126,7 @@ impl Inbox {
             start: 0,
             end: leftover.len(),
             assembler: Assembler::with_limit(limit),
+            window: vec![0u8; window].into_boxed_slice(),
             eof: false,
         }
     }
@@ -114,7 +139,7 @@ impl Inbox {
         deadline: Option<Instant>,
     ) -> Result<Event<'_>, Error> {
         let at = self.next_event_at(link, deadline)?;
-        Ok(at.resolve(&self.buf))
+        Ok(at.resolve(&self.buf, &self.window))
     }
 
     /// The next whole message (control frames count as messages).
@@ -125,7 +150,7 @@ impl Inbox {
     ) -> Result<Message, Error> {
         loop {
             let at = self.next_event_at(link, deadline)?;
-            let event = at.resolve(&self.buf);
+            let event = at.resolve(&self.buf, &self.window);
             let message = match event {
                 Event::Data { .. } => match self.assembler.push(&event) {
                     Ok(None) => continue,
@@ -171,12 +196,17 @@ impl Inbox {
     fn step<T: Stream, S: Side>(&mut self, link: &mut impl Link<T, S>) -> Result<Step, Error> {
         let (start, end) = (self.start, self.end);
         let buf = &mut self.buf;
+        let window = &mut self.window;
         let (consumed, step) = link.with_shared(|shared| {
             let base = buf.as_ptr().addr();
-            let received = shared.conn.receive(&mut buf[start..end]);
+            let window_range = window.as_ptr().addr()..window.as_ptr().addr() + window.len();
+            let received = receive(&mut shared.conn, &mut buf[start..end], window);
             let outcome = match received {
                 Ok(received) => {
-                    let at = received.event.as_ref().map(|event| EventAt::locate(base, event));
+                    let at = received
+                        .event
+                        .as_ref()
+                        .map(|event| EventAt::locate(base, window_range.clone(), event));
                     let step = match at {
                         Some(at) => Step::Event(at),
                         None if received.consumed > 0 => Step::Progress,

@@ -66,6 +66,10 @@ pub struct ServerOptions {
     pub protocols: Vec<String>,
     /// Extra headers for the `101` response.
     pub headers: Vec<(String, String)>,
+    /// permessage-deflate: accepted when a client offers it and this is
+    /// set (feature `deflate`).
+    #[cfg(feature = "deflate")]
+    pub deflate: Option<barews::deflate::DeflateConfig>,
 }
 
 impl Default for ServerOptions {
@@ -76,6 +80,8 @@ impl Default for ServerOptions {
             handshake_timeout: DEFAULT_HANDSHAKE_TIMEOUT,
             protocols: Vec::new(),
             headers: Vec::new(),
+            #[cfg(feature = "deflate")]
+            deflate: None,
         }
     }
 }
@@ -98,6 +104,9 @@ pub struct ClientOptions {
     pub extensions: Option<String>,
     /// Extra request headers (`Authorization`, `Cookie`…).
     pub headers: Vec<(String, String)>,
+    /// permessage-deflate: offered when set (feature `deflate`).
+    #[cfg(feature = "deflate")]
+    pub deflate: Option<barews::deflate::DeflateConfig>,
     /// The TLS configuration for `wss://`; `None` uses the webpki root
     /// store.
     #[cfg(feature = "tls")]
@@ -114,6 +123,8 @@ impl Default for ClientOptions {
             origin: None,
             extensions: None,
             headers: Vec::new(),
+            #[cfg(feature = "deflate")]
+            deflate: None,
             #[cfg(feature = "tls")]
             tls: None,
         }

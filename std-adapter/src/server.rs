@@ -6,6 +6,7 @@ use crate::handshake_io::{read_more, write_grown};
 use crate::options::ServerOptions;
 use crate::socket::ServerSocket;
 use crate::stream::Stream;
+use barews::connection::{Connection, Server};
 use barews::handshake::HttpVersion;
 use barews::handshake::server::{
     AcceptError, AcceptOptions, Request, RequestStatus, ServerHandshake,
@@ -24,6 +25,9 @@ pub struct Accepted {
     pub origin: Option<String>,
     /// The selected subprotocol.
     pub protocol: Option<String>,
+    /// The `Sec-WebSocket-Extensions` response sent (permessage-deflate),
+    /// if any.
+    pub extensions: Option<String>,
 }
 
 /// A request head an HTTP server has already parsed, for
@@ -70,9 +74,10 @@ pub fn accept_with_callback<T: Stream>(
         match handshake.receive(&head) {
             Ok(RequestStatus::Partial) => {}
             Ok(RequestStatus::Complete { request, consumed }) => {
-                let accepted = answer(&mut stream, &request, options, decide)?;
-                let socket = ServerSocket::server_from_raw(
+                let (accepted, conn) = answer(&mut stream, &request, options, decide)?;
+                let socket = ServerSocket::from_parts(
                     stream,
+                    conn,
                     &head[consumed..],
                     options.socket.clone(),
                 )?;
@@ -115,19 +120,21 @@ pub fn from_upgraded<T: Stream>(
             return Err(Error::Rejected(error));
         }
     };
-    let accepted = answer(&mut stream, &request, options, |_| Ok(()))?;
-    let socket = ServerSocket::server_from_raw(stream, already_read, options.socket.clone())?;
+    let (accepted, conn) = answer(&mut stream, &request, options, |_| Ok(()))?;
+    let socket = ServerSocket::from_parts(stream, conn, already_read, options.socket.clone())?;
     Ok((socket, accepted))
 }
 
 /// Writes the answer to a valid request: a refusal if `decide` says so,
-/// else the `101` with the first of our subprotocols the client offers.
+/// else the `101` with the first of our subprotocols the client offers
+/// (and permessage-deflate when configured and offered); returns what was
+/// agreed and the connection to run.
 fn answer<T: Stream>(
     stream: &mut T,
     request: &Request<'_>,
     options: &ServerOptions,
     decide: impl FnOnce(&Request<'_>) -> Result<(), u16>,
-) -> Result<Accepted, Error> {
+) -> Result<(Accepted, Connection<Server>), Error> {
     let required = |e: &AcceptError| match e {
         AcceptError::BufferTooSmall { required } => Some(*required),
         _ => None,
@@ -145,15 +152,48 @@ fn answer<T: Stream>(
         .find(|ours| request.protocols().any(|offered| offered == ours.as_str()));
     let headers: Vec<(&str, &str)> =
         options.headers.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
-    let accept = AcceptOptions::new().protocol(protocol.map(String::as_str)).headers(&headers);
+    let (conn, extensions) = negotiate_extensions(request, options);
+    let accept = AcceptOptions::new()
+        .protocol(protocol.map(String::as_str))
+        .extensions(extensions.as_deref())
+        .headers(&headers);
     let response =
         write_grown(256, |out| request.accept(&accept, out), required).map_err(Error::Accept)?;
     stream.write_all(&response)?;
     stream.flush()?;
-    Ok(Accepted {
+    let accepted = Accepted {
         path: request.path().to_owned(),
         host: request.host().to_owned(),
         origin: request.origin().map(str::to_owned),
         protocol: protocol.cloned(),
-    })
+        extensions,
+    };
+    Ok((accepted, conn))
+}
+
+/// The server's connection, with permessage-deflate when it is configured
+/// and the client offers it acceptably, and the extension response.
+#[cfg(feature = "deflate")]
+fn negotiate_extensions(
+    request: &Request<'_>,
+    options: &ServerOptions,
+) -> (Connection<Server>, Option<String>) {
+    let conn = Connection::server(options.socket.config);
+    match options.deflate.and_then(|ours| ours.accept_offer(request.extensions())) {
+        Some(params) => {
+            let mut response = String::new();
+            let _ = params.write_response(&mut response);
+            (conn.with_deflate(params), Some(response))
+        }
+        None => (conn, None),
+    }
+}
+
+/// The server's connection; no extension is built in.
+#[cfg(not(feature = "deflate"))]
+fn negotiate_extensions(
+    _: &Request<'_>,
+    options: &ServerOptions,
+) -> (Connection<Server>, Option<String>) {
+    (Connection::server(options.socket.config), None)
 }

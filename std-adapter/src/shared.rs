@@ -108,6 +108,12 @@ impl<T: Stream, S: Side> Shared<T, S> {
         if self.conn.is_sending_message() {
             return Err(Error::Send(barews::connection::SendError::MessageInProgress));
         }
+        if self.conn.deflate_enabled() {
+            // The core compresses (or not, below its size threshold) and
+            // fragments the message itself.
+            self.push_message(kind, payload)?;
+            return if flush { self.flush() } else { Ok(()) };
+        }
         let size = self.options.config.get_fragment_size().unwrap_or(usize::MAX).max(1);
         let mut pieces = payload.chunks(size).peekable();
         if pieces.peek().is_none() {
@@ -140,6 +146,35 @@ impl<T: Stream, S: Side> Shared<T, S> {
             self.push_frame(kind, payload, fin)?;
         }
         if flush { self.flush() } else { Ok(()) }
+    }
+
+    /// Queues a whole message encoded by the core's `send`, growing the
+    /// output buffer to the size the core asks for.
+    fn push_message(&mut self, kind: DataKind, payload: &[u8]) -> Result<(), Error> {
+        let start = self.out.len();
+        let mut room = payload.len() + 2 * MAX_HEADER_LEN;
+        loop {
+            self.out.resize(start + room, 0);
+            match self.conn.send(kind, payload, &mut self.out[start..]) {
+                Ok(len) => {
+                    self.out.truncate(start + len);
+                    break;
+                }
+                Err(barews::connection::SendError::BufferTooSmall { required })
+                    if required > room =>
+                {
+                    room = required;
+                }
+                Err(error) => {
+                    self.out.truncate(start);
+                    return Err(Error::Send(error));
+                }
+            }
+        }
+        if self.out.len() >= OUT_LIMIT {
+            self.write_out(&[])?;
+        }
+        Ok(())
     }
 
     /// Queues one frame: header from the core, payload masked for a

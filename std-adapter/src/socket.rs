@@ -70,14 +70,18 @@ impl<T: Stream> WebSocket<T, Client<OsMasks>> {
 }
 
 impl<T: Stream, S: Side> WebSocket<T, S> {
-    fn from_parts(
+    pub(crate) fn from_parts(
         stream: T,
         conn: Connection<S>,
         leftover: &[u8],
         options: SocketOptions,
     ) -> io::Result<Self> {
-        let inbox =
-            Inbox::new(options.read_buffer_size, leftover, options.config.get_max_message_len());
+        let inbox = Inbox::new(
+            options.read_buffer_size,
+            leftover,
+            options.config.get_max_message_len(),
+            conn.inflate_window_size(),
+        );
         Ok(WebSocket { shared: Shared::new(stream, conn, options)?, inbox })
     }
 

@@ -120,6 +120,8 @@ fn build_examples(root: &Path) -> io::Result<PathBuf> {
             "--release",
             "-p",
             "barews-std",
+            "--features",
+            "deflate",
             "--example",
             "echo_server",
             "--example",

@@ -30,8 +30,10 @@ struct MessageProgress {
     /// Its first frame had RSV1 set: permessage-deflate compressed it.
     compressed: bool,
     /// Bytes of the RFC 7692 tail fed to the inflater at its end.
+    #[cfg_attr(not(feature = "deflate"), allow(dead_code))]
     tail_fed: usize,
     /// Decompressed bytes so far.
+    #[cfg_attr(not(feature = "deflate"), allow(dead_code))]
     inflated: u64,
 }
 
@@ -163,7 +165,7 @@ impl<S: Side> Connection<S> {
     }
 
     /// Whether permessage-deflate is on.
-    pub(crate) fn deflate_enabled(&self) -> bool {
+    pub fn deflate_enabled(&self) -> bool {
         #[cfg(feature = "deflate")]
         return self.deflate.is_some();
         #[cfg(not(feature = "deflate"))]
