@@ -41,6 +41,9 @@ step "examples build; the in-memory handshake runs"
 cargo build -p barews-std --examples --all-features
 cargo run -q -p barews --example handshake >/dev/null
 
+step "embedded: firmware example for thumbv7em-none-eabihf, footprint against its budget"
+bash scripts/embedded-footprint.sh
+
 step "fuzz smoke: every cargo-fuzz target for 30 s (nightly, installed if missing)"
 bash scripts/fuzz-smoke.sh 30
 

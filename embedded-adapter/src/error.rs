@@ -1,0 +1,138 @@
+//! The adapter's error type.
+
+use barews::ProtocolError;
+use barews::connection::{Expired, SendError};
+use barews::handshake::client::{RequestError, ResponseError};
+use barews::handshake::server::{AcceptError, HandshakeError};
+use core::fmt;
+
+/// Everything that can go wrong on a WebSocket, generic over the
+/// transport's error type `E` (`T::Error` of an `embedded-io` transport
+/// `T`).
+///
+/// After [`Io`](Error::Io), [`Eof`](Error::Eof) or
+/// [`WriteZero`](Error::WriteZero) the transport may hold half a frame:
+/// drop the connection. The protocol errors leave the connection in a
+/// defined state ([`Protocol`](Error::Protocol) and
+/// [`Expired`](Error::Expired) close it; [`Send`](Error::Send) and
+/// [`BufferTooSmall`](Error::BufferTooSmall) change nothing).
+///
+/// ```
+/// use barews_embedded::Error;
+/// use barews_embedded::barews::ProtocolError;
+///
+/// let error: Error<core::convert::Infallible> = Error::Protocol(ProtocolError::InvalidUtf8);
+/// assert_eq!(error.to_string(), "protocol error: invalid UTF-8 in a text message (close code 1007)");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Error<E> {
+    /// The transport failed.
+    Io(E),
+    /// The transport ended (a read returned 0) before the closing
+    /// handshake was complete: an abnormal closure (close code 1006).
+    Eof,
+    /// The transport accepted no bytes of a write.
+    WriteZero,
+    /// A buffer is too small: a receive or send buffer under
+    /// [`MIN_BUFFER`](crate::MIN_BUFFER) bytes, a client request that does
+    /// not fit the send buffer, or a text fragment (sent with
+    /// [`send`](crate::WebSocket::send)) that does not fit it with its
+    /// header. Nothing was sent.
+    BufferTooSmall {
+        /// The bytes the buffer needs.
+        required: usize,
+    },
+    /// The client's request cannot be written (an invalid host, path,
+    /// subprotocol or header).
+    Request(RequestError),
+    /// The server's answer to the upgrade request is not a valid
+    /// acceptance; [`ResponseError::HeadTooLarge`] when it does not fit
+    /// the receive buffer.
+    Response(ResponseError),
+    /// The client's upgrade request is invalid; the HTTP error response
+    /// for it has been written when it fit the send buffer.
+    Rejected(HandshakeError),
+    /// The server's own decision refused the request; the response with
+    /// this status has been written when it fit the send buffer.
+    Refused {
+        /// The HTTP status sent.
+        status: u16,
+    },
+    /// The server's answer could not be written (a subprotocol that was
+    /// not offered, an invalid extra header, a `101` larger than the send
+    /// buffer, a refusal status outside 400-599); a `500` was sent instead
+    /// when possible.
+    Accept(AcceptError),
+    /// The peer broke the protocol. A Close with the matching code has
+    /// been sent (or queued, if the write failed) and the connection is
+    /// closed.
+    Protocol(ProtocolError),
+    /// A timer gave up on the peer (no keepalive answer, or no Close
+    /// reply). The connection is closed.
+    Expired(Expired),
+    /// A message or control frame could not be sent (the connection is
+    /// closing, a fragment sequence error, invalid text, a control payload
+    /// over 125 bytes…). Nothing was sent.
+    Send(SendError),
+    /// The closing handshake is complete: there is nothing more to read or
+    /// send. Close the transport.
+    Closed,
+}
+
+impl<E: fmt::Display> fmt::Display for Error<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Io(e) => write!(f, "I/O error: {e}"),
+            Error::Eof => f.write_str("the transport ended without a closing handshake"),
+            Error::WriteZero => f.write_str("the transport accepted no bytes"),
+            Error::BufferTooSmall { required } => {
+                write!(f, "buffer too small: {required} bytes required")
+            }
+            Error::Request(e) => write!(f, "invalid request: {e}"),
+            Error::Response(e) => write!(f, "upgrade failed: {e}"),
+            Error::Rejected(e) => write!(f, "upgrade request refused: {e}"),
+            Error::Refused { status } => write!(f, "upgrade request refused with {status}"),
+            Error::Accept(e) => write!(f, "cannot answer the upgrade request: {e}"),
+            Error::Protocol(e) => write!(f, "protocol error: {e}"),
+            Error::Expired(Expired::Keepalive) => f.write_str("peer stopped answering keepalives"),
+            Error::Expired(Expired::CloseHandshake) => f.write_str("peer did not answer the Close"),
+            Error::Expired(e) => write!(f, "timer expired: {e:?}"),
+            Error::Send(e) => write!(f, "cannot send: {e}"),
+            Error::Closed => f.write_str("connection closed"),
+        }
+    }
+}
+
+impl<E: core::error::Error + 'static> core::error::Error for Error<E> {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        match self {
+            Error::Io(e) => Some(e),
+            Error::Request(e) => Some(e),
+            Error::Response(e) => Some(e),
+            Error::Rejected(e) => Some(e),
+            Error::Accept(e) => Some(e),
+            Error::Protocol(e) => Some(e),
+            Error::Send(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl<E> From<SendError> for Error<E> {
+    fn from(error: SendError) -> Self {
+        Error::Send(error)
+    }
+}
+
+impl<E> From<ProtocolError> for Error<E> {
+    fn from(error: ProtocolError) -> Self {
+        Error::Protocol(error)
+    }
+}
+
+impl<E> From<Expired> for Error<E> {
+    fn from(error: Expired) -> Self {
+        Error::Expired(error)
+    }
+}
