@@ -37,6 +37,9 @@ rustup toolchain install 1.87 --profile minimal >/dev/null 2>&1
 cargo +1.87 check -p barews --no-default-features
 cargo +1.87 check -p barews --all-features
 
+step "benchmarks build (runs are manual: see docs/performance.md)"
+cargo bench -p barews-bench --no-run
+
 step "examples build; the in-memory handshake runs"
 cargo build -p barews-std --examples --all-features
 cargo run -q -p barews --example handshake >/dev/null

@@ -33,12 +33,24 @@ pub(crate) struct Shared<T, S> {
     out: Vec<u8>,
     /// The transport has been shut down.
     shut: bool,
+    // `None`: never set; `Some(t)`: `t` (itself maybe `None`) was set.
+    #[allow(clippy::option_option)]
+    /// The read timeout last set on `stream`, if any was.
+    pub(crate) read_timeout: Option<Option<std::time::Duration>>,
 }
 
 impl<T: Stream, S: Side> Shared<T, S> {
     pub(crate) fn new(stream: T, conn: Connection<S>, options: SocketOptions) -> io::Result<Self> {
         stream.set_write_timeout(options.write_timeout)?;
-        Ok(Shared { stream, conn, clock: Clock::new(), options, out: Vec::new(), shut: false })
+        Ok(Shared {
+            stream,
+            conn,
+            clock: Clock::new(),
+            options,
+            out: Vec::new(),
+            shut: false,
+            read_timeout: None,
+        })
     }
 
     /// Queues every frame the protocol owes (Pong, Close, keepalive Ping).

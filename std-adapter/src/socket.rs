@@ -45,7 +45,11 @@ impl<T: Stream, S: Side> Link<T, S> for Direct<'_, T, S> {
     }
 
     fn read(&mut self, buf: &mut [u8], timeout: Option<Duration>) -> io::Result<usize> {
-        self.0.stream.set_read_timeout(timeout)?;
+        // A system call saved on every read that waits as long as the last.
+        if self.0.read_timeout != Some(timeout) {
+            self.0.stream.set_read_timeout(timeout)?;
+            self.0.read_timeout = Some(timeout);
+        }
         self.0.stream.read(buf)
     }
 }

@@ -21,6 +21,10 @@ fn lock<T, S>(shared: &Mutex<Shared<T, S>>) -> MutexGuard<'_, Shared<T, S>> {
 /// transport, without holding the lock while it waits.
 pub struct Reader<T, S> {
     stream: T,
+    // `None`: never set; `Some(t)`: `t` (itself maybe `None`) was set.
+    #[allow(clippy::option_option)]
+    /// The read timeout last set on `stream`, if any was.
+    timeout: Option<Option<Duration>>,
     inbox: Inbox,
     shared: Arc<Mutex<Shared<T, S>>>,
 }
@@ -30,6 +34,8 @@ pub struct Reader<T, S> {
 struct Locked<'a, T, S> {
     stream: &'a mut T,
     shared: &'a Mutex<Shared<T, S>>,
+    #[allow(clippy::option_option)]
+    timeout: &'a mut Option<Option<Duration>>,
 }
 
 impl<T: Stream, S: Side> Link<T, S> for Locked<'_, T, S> {
@@ -38,14 +44,17 @@ impl<T: Stream, S: Side> Link<T, S> for Locked<'_, T, S> {
     }
 
     fn read(&mut self, buf: &mut [u8], timeout: Option<Duration>) -> io::Result<usize> {
-        self.stream.set_read_timeout(timeout)?;
+        if *self.timeout != Some(timeout) {
+            self.stream.set_read_timeout(timeout)?;
+            *self.timeout = Some(timeout);
+        }
         self.stream.read(buf)
     }
 }
 
 impl<T: Stream, S: Side> Reader<T, S> {
     pub(crate) fn new(stream: T, inbox: Inbox, shared: Arc<Mutex<Shared<T, S>>>) -> Self {
-        Reader { stream, inbox, shared }
+        Reader { stream, timeout: None, inbox, shared }
     }
 
     fn deadline(&self) -> Option<Instant> {
@@ -56,7 +65,8 @@ impl<T: Stream, S: Side> Reader<T, S> {
     /// [`WebSocket::read`](crate::WebSocket::read).
     pub fn read(&mut self) -> Result<Message, Error> {
         let deadline = self.deadline();
-        let mut link = Locked { stream: &mut self.stream, shared: &self.shared };
+        let mut link =
+            Locked { stream: &mut self.stream, shared: &self.shared, timeout: &mut self.timeout };
         self.inbox.next_message(&mut link, deadline)
     }
 
@@ -64,7 +74,8 @@ impl<T: Stream, S: Side> Reader<T, S> {
     /// [`WebSocket::read_event`](crate::WebSocket::read_event).
     pub fn read_event(&mut self) -> Result<Event<'_>, Error> {
         let deadline = self.deadline();
-        let mut link = Locked { stream: &mut self.stream, shared: &self.shared };
+        let mut link =
+            Locked { stream: &mut self.stream, shared: &self.shared, timeout: &mut self.timeout };
         self.inbox.next_event(&mut link, deadline)
     }
 }
