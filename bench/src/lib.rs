@@ -1,0 +1,26 @@
+//! Shared pieces of the barews benchmarks.
+//!
+//! The crate compares barews with `tungstenite` and `fastwebsockets`:
+//!
+//! - `benches/codec.rs` (criterion): decoding client frames as a server
+//!   receives them, encoding server and client frames, fragmented messages
+//!   and the server's opening handshake, all in memory;
+//! - `benches/primitives.rs` (criterion): masking and UTF-8 validation;
+//! - `src/bin/e2e.rs`: echo servers over loopback TCP driven by a
+//!   pipelined load client ([`load`]), with a raw TCP echo as the upper
+//!   bound;
+//! - `src/bin/allocs.rs`: heap allocations per echoed message, counted by
+//!   [`alloc_count::CountingAlloc`].
+//!
+//! This library holds what they share: frame and payload builders
+//! ([`frames`]), in-memory streams ([`mem`]), the in-memory echo drivers
+//! ([`echo`]), the echo servers ([`servers`]), the load client ([`load`])
+//! and small statistics helpers ([`stats`]).
+
+pub mod alloc_count;
+pub mod echo;
+pub mod frames;
+pub mod load;
+pub mod mem;
+pub mod servers;
+pub mod stats;

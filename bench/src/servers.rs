@@ -1,0 +1,280 @@
+//! Echo servers for the end-to-end benchmark, each listening on
+//! `127.0.0.1:0` in threads of this process.
+//!
+//! Every server sets `TCP_NODELAY` on its connections and echoes whole
+//! messages with each library's ordinary API and default settings:
+//!
+//! - barews-std: `accept`, then `read` → `send_binary` / `send_text`, one
+//!   thread per connection;
+//! - barews-std streaming (optional): `read_event` → `send_fragment`;
+//! - barews-std with a 256 KiB read buffer (optional, diagnostic);
+//! - tungstenite: `accept`, then `read` → `send`, one thread per
+//!   connection;
+//! - fastwebsockets: a multi-threaded tokio runtime (one worker per core),
+//!   one task per connection; the opening handshake is done by hand (it
+//!   is not measured), then `WebSocket::after_handshake` on the
+//!   `TcpStream`, wrapped in a `FragmentCollector` for whole messages:
+//!   `read_frame` → `write_frame`;
+//! - raw TCP: copies every byte back (the masked frames included), the
+//!   upper bound for any WebSocket echo.
+
+use barews::connection::Event;
+use barews::handshake::server::{AcceptOptions, RequestStatus, ServerConfig, ServerHandshake};
+use std::io::{self, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::thread;
+
+/// An echo server implementation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Impl {
+    /// barews-std, whole messages.
+    Barews,
+    /// barews-std, streamed chunks echoed as fragments.
+    BarewsStream,
+    /// barews-std, whole messages, with a 256 KiB read buffer instead of
+    /// the default 4 KiB (a diagnostic variant).
+    BarewsBigBuffer,
+    /// tungstenite, blocking.
+    Tungstenite,
+    /// fastwebsockets on tokio.
+    Fastwebsockets,
+    /// A raw TCP echo.
+    RawTcp,
+}
+
+impl Impl {
+    /// Every implementation, in table order.
+    pub const ALL: [Impl; 6] = [
+        Impl::Barews,
+        Impl::BarewsStream,
+        Impl::BarewsBigBuffer,
+        Impl::Tungstenite,
+        Impl::Fastwebsockets,
+        Impl::RawTcp,
+    ];
+
+    /// The name used in tables and on the command line.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Impl::Barews => "barews",
+            Impl::BarewsStream => "barews-stream",
+            Impl::BarewsBigBuffer => "barews-rb256k",
+            Impl::Tungstenite => "tungstenite",
+            Impl::Fastwebsockets => "fastwebsockets",
+            Impl::RawTcp => "raw-tcp",
+        }
+    }
+
+    /// The implementation called `name`.
+    pub fn from_name(name: &str) -> Option<Impl> {
+        Impl::ALL.into_iter().find(|i| i.name() == name)
+    }
+
+    /// Whether the server speaks WebSocket (it echoes unmasked frames);
+    /// the raw TCP echo sends the client's bytes back unchanged.
+    pub const fn is_websocket(self) -> bool {
+        !matches!(self, Impl::RawTcp)
+    }
+
+    /// Starts the server on `127.0.0.1:0` and returns its address. Its
+    /// threads run until the process ends.
+    pub fn start(self) -> io::Result<SocketAddr> {
+        let listener = TcpListener::bind("127.0.0.1:0")?;
+        let addr = listener.local_addr()?;
+        match self {
+            Impl::Barews => spawn_threaded(listener, |s| report(barews_echo(s, false, 0))),
+            Impl::BarewsStream => spawn_threaded(listener, |s| report(barews_echo(s, true, 0))),
+            Impl::BarewsBigBuffer => {
+                spawn_threaded(listener, |s| report(barews_echo(s, false, 256 * 1024)));
+            }
+            Impl::Tungstenite => spawn_threaded(listener, |s| report(tungstenite_echo(s))),
+            Impl::RawTcp => spawn_threaded(listener, |s| report(raw_echo(s))),
+            Impl::Fastwebsockets => spawn_fastwebsockets(listener)?,
+        }
+        Ok(addr)
+    }
+}
+
+/// Prints a server-side error that is not an ordinary end of connection.
+fn report(result: Result<(), String>) {
+    if let Err(error) = result {
+        eprintln!("echo server: {error}");
+    }
+}
+
+/// Accepts on `listener` in a thread, one more thread per connection.
+fn spawn_threaded(listener: TcpListener, serve: fn(TcpStream)) {
+    thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { continue };
+            let _ = stream.set_nodelay(true);
+            thread::spawn(move || serve(stream));
+        }
+    });
+}
+
+/// `read_buffer` 0 keeps the default read buffer size.
+fn barews_echo(stream: TcpStream, streaming: bool, read_buffer: usize) -> Result<(), String> {
+    use barews_std::{Error, Message, ServerOptions};
+    let ended = |error: Error| match error {
+        Error::ConnectionClosed | Error::AbnormalClosure => Ok(()),
+        Error::Io(e) if is_disconnect(&e) => Ok(()),
+        other => Err(format!("barews: {other}")),
+    };
+    let mut options = ServerOptions::default();
+    if read_buffer > 0 {
+        options.socket.read_buffer_size = read_buffer;
+    }
+    let (mut socket, _) =
+        barews_std::accept_with(stream, &options).map_err(|e| format!("barews accept: {e}"))?;
+    if streaming {
+        let mut chunk = Vec::with_capacity(4096);
+        loop {
+            match socket.read_event() {
+                Ok(Event::Data { kind, payload, last, .. }) => {
+                    chunk.clear();
+                    chunk.extend_from_slice(payload);
+                    if let Err(error) = socket.send_fragment(kind, &chunk, last) {
+                        return ended(error);
+                    }
+                }
+                Ok(_) => {}
+                Err(error) => return ended(error),
+            }
+        }
+    }
+    loop {
+        let sent = match socket.read() {
+            Ok(Message::Binary(bytes)) => socket.send_binary(&bytes),
+            Ok(Message::Text(text)) => socket.send_text(&text),
+            Ok(_) => Ok(()),
+            Err(error) => return ended(error),
+        };
+        if let Err(error) = sent {
+            return ended(error);
+        }
+    }
+}
+
+fn tungstenite_echo(stream: TcpStream) -> Result<(), String> {
+    use tungstenite::{Error, Message};
+    let ended = |error: Error| match error {
+        Error::ConnectionClosed
+        | Error::AlreadyClosed
+        | Error::Protocol(tungstenite::error::ProtocolError::ResetWithoutClosingHandshake) => {
+            Ok(())
+        }
+        Error::Io(e) if is_disconnect(&e) => Ok(()),
+        other => Err(format!("tungstenite: {other}")),
+    };
+    let mut socket = tungstenite::accept(stream).map_err(|e| format!("tungstenite accept: {e}"))?;
+    loop {
+        match socket.read() {
+            Ok(message @ (Message::Binary(_) | Message::Text(_))) => {
+                if let Err(error) = socket.send(message) {
+                    return ended(error);
+                }
+            }
+            Ok(_) => {}
+            Err(error) => return ended(error),
+        }
+    }
+}
+
+fn raw_echo(mut stream: TcpStream) -> Result<(), String> {
+    let mut buf = vec![0u8; 256 * 1024];
+    loop {
+        let n = match stream.read(&mut buf) {
+            Ok(0) => return Ok(()),
+            Ok(n) => n,
+            Err(e) if is_disconnect(&e) => return Ok(()),
+            Err(e) => return Err(format!("raw: {e}")),
+        };
+        if let Err(e) = stream.write_all(&buf[..n]) {
+            return if is_disconnect(&e) { Ok(()) } else { Err(format!("raw: {e}")) };
+        }
+    }
+}
+
+fn is_disconnect(error: &io::Error) -> bool {
+    matches!(
+        error.kind(),
+        io::ErrorKind::UnexpectedEof
+            | io::ErrorKind::ConnectionReset
+            | io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::BrokenPipe
+            | io::ErrorKind::NotConnected
+    )
+}
+
+/// Runs the fastwebsockets server on a multi-threaded tokio runtime with
+/// one worker per core, in a thread of its own.
+fn spawn_fastwebsockets(listener: TcpListener) -> io::Result<()> {
+    listener.set_nonblocking(true)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_io().build()?;
+    thread::spawn(move || {
+        runtime.block_on(async move {
+            let listener = tokio::net::TcpListener::from_std(listener).expect("tokio listener");
+            loop {
+                let Ok((stream, _)) = listener.accept().await else { continue };
+                let _ = stream.set_nodelay(true);
+                tokio::spawn(async move { report(fastwebsockets_echo(stream).await) });
+            }
+        });
+    });
+    Ok(())
+}
+
+async fn fastwebsockets_echo(mut stream: tokio::net::TcpStream) -> Result<(), String> {
+    use fastwebsockets::{FragmentCollector, OpCode, Role, WebSocket, WebSocketError};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    // The opening handshake, by hand: fastwebsockets leaves it to hyper.
+    let mut head = Vec::with_capacity(1024);
+    let mut chunk = [0u8; 1024];
+    let mut handshake = ServerHandshake::new(ServerConfig::new());
+    let response = loop {
+        let n = stream.read(&mut chunk).await.map_err(|e| format!("fastwebsockets: {e}"))?;
+        if n == 0 {
+            return Ok(());
+        }
+        head.extend_from_slice(&chunk[..n]);
+        match handshake.receive(&head) {
+            Ok(RequestStatus::Partial) => {}
+            Ok(RequestStatus::Complete { request, consumed }) => {
+                if consumed != head.len() {
+                    return Err("fastwebsockets: client sent frames before the 101".into());
+                }
+                let mut out = [0u8; 512];
+                let len =
+                    request.accept(&AcceptOptions::new(), &mut out).map_err(|e| e.to_string())?;
+                break out[..len].to_vec();
+            }
+            Err(error) => return Err(format!("fastwebsockets handshake: {error}")),
+        }
+    };
+    stream.write_all(&response).await.map_err(|e| format!("fastwebsockets: {e}"))?;
+    let mut ws = WebSocket::after_handshake(stream, Role::Server);
+    ws.set_auto_close(true);
+    ws.set_auto_pong(true);
+    let mut ws = FragmentCollector::new(ws);
+    loop {
+        let frame = match ws.read_frame().await {
+            Ok(frame) => frame,
+            Err(WebSocketError::UnexpectedEOF | WebSocketError::ConnectionClosed) => return Ok(()),
+            Err(WebSocketError::IoError(e)) if is_disconnect(&e) => return Ok(()),
+            Err(error) => return Err(format!("fastwebsockets: {error}")),
+        };
+        match frame.opcode {
+            OpCode::Close => return Ok(()),
+            OpCode::Text | OpCode::Binary => {
+                if let Err(error) = ws.write_frame(frame).await {
+                    return match error {
+                        WebSocketError::IoError(e) if is_disconnect(&e) => Ok(()),
+                        other => Err(format!("fastwebsockets: {other}")),
+                    };
+                }
+            }
+            _ => {}
+        }
+    }
+}
