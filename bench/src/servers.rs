@@ -4,8 +4,9 @@
 //! Every server sets `TCP_NODELAY` on its connections and echoes whole
 //! messages with each library's ordinary API and default settings:
 //!
-//! - barews-std: `accept`, then `read` → `send_binary` / `send_text`, one
-//!   thread per connection;
+//! - barews-std: `accept`, then `read` → `queue_binary` / `queue_text`
+//!   (the socket writes queued echoes in one call before a read waits),
+//!   one thread per connection;
 //! - barews-std streaming (optional): `read_event` → `send_fragment`;
 //! - barews-std with a 256 KiB read buffer (optional, diagnostic);
 //! - tungstenite: `accept`, then `read` → `send`, one thread per
@@ -145,8 +146,8 @@ fn barews_echo(stream: TcpStream, streaming: bool, read_buffer: usize) -> Result
     }
     loop {
         let sent = match socket.read() {
-            Ok(Message::Binary(bytes)) => socket.send_binary(&bytes),
-            Ok(Message::Text(text)) => socket.send_text(&text),
+            Ok(Message::Binary(bytes)) => socket.queue_binary(&bytes),
+            Ok(Message::Text(text)) => socket.queue_text(&text),
             Ok(_) => Ok(()),
             Err(error) => return ended(error),
         };

@@ -21,7 +21,9 @@ fn main() -> Result<(), Error> {
 
     let (mut socket, _) = barews_std::connect(&format!("{base}/getCaseCount"))?;
     let count: u32 = match socket.read()? {
-        Message::Text(text) => text.trim().parse().map_err(|_| Error::MessageTooLarge)?,
+        Message::Text(text) => {
+            text.trim().parse().map_err(|_| Error::Io(std::io::Error::other("bad case count")))?
+        }
         other => panic!("expected the case count, got {other:?}"),
     };
     let _ = socket.close(CloseCode::NORMAL, "");

@@ -43,8 +43,6 @@ pub enum Error {
     Expired(Expired),
     /// A message could not be sent (closing, or an invalid payload).
     Send(SendError),
-    /// A received message is larger than the configured maximum.
-    MessageTooLarge,
     /// The connection was closed with a complete closing handshake; there
     /// is nothing more to read or send.
     ConnectionClosed,
@@ -75,7 +73,6 @@ impl fmt::Display for Error {
             Error::Expired(Expired::CloseHandshake) => f.write_str("peer did not answer the Close"),
             Error::Expired(e) => write!(f, "timer expired: {e:?}"),
             Error::Send(e) => write!(f, "cannot send: {e}"),
-            Error::MessageTooLarge => f.write_str("message too large"),
             Error::ConnectionClosed => f.write_str("connection closed"),
             Error::AbnormalClosure => f.write_str("peer dropped the connection without a Close"),
             #[cfg(feature = "deflate")]

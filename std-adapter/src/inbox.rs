@@ -3,9 +3,9 @@
 
 use crate::error::{Error, is_timeout};
 use crate::message::{CloseInfo, Message};
+use crate::options::{MIN_READ_BUFFER, SocketOptions};
 use crate::shared::Shared;
 use crate::stream::Stream;
-use barews::assemble::{AssembleError, Assembler};
 use barews::close::CloseFrame;
 use barews::connection::{DataKind, Event, Role, Side};
 use std::io;
@@ -103,9 +103,15 @@ enum Step {
 /// The read buffer and the message being assembled.
 pub(crate) struct Inbox {
     buf: Box<[u8]>,
+    /// How large `buf` may grow while reads keep filling it.
+    max_buf: usize,
     start: usize,
     end: usize,
-    assembler: Assembler<Vec<u8>>,
+    /// The chunks of the message being read into a whole [`Message`].
+    message: Vec<u8>,
+    /// The configured maximum message size, capping what is reserved
+    /// ahead.
+    max_message: usize,
     /// The inflate window for permessage-deflate (empty without it):
     /// inflated chunks are handed out from here.
     window: Box<[u8]>,
@@ -114,18 +120,21 @@ pub(crate) struct Inbox {
 }
 
 impl Inbox {
-    /// A read buffer of `size` bytes holding `leftover` (bytes read past
+    /// A read buffer of `options.read_buffer_size` bytes (growing up to
+    /// `options.max_read_buffer_size`) holding `leftover` (bytes read past
     /// the handshake) first.
-    pub(crate) fn new(size: usize, leftover: &[u8], max_message: u64, window: usize) -> Self {
-        let size = size.max(crate::options::MIN_READ_BUFFER).max(leftover.len());
+    pub(crate) fn new(options: &SocketOptions, leftover: &[u8], window: usize) -> Self {
+        let size = options.read_buffer_size.max(MIN_READ_BUFFER).max(leftover.len());
         let mut buf = vec![0u8; size].into_boxed_slice();
         buf[..leftover.len()].copy_from_slice(leftover);
-        let limit = usize::try_from(max_message).unwrap_or(usize::MAX);
         Inbox {
             buf,
+            max_buf: options.max_read_buffer_size.max(size),
             start: 0,
             end: leftover.len(),
-            assembler: Assembler::with_limit(limit),
+            message: Vec::new(),
+            max_message: usize::try_from(options.config.get_max_message_len())
+                .unwrap_or(usize::MAX),
             window: vec![0u8; window].into_boxed_slice(),
             eof: false,
         }
@@ -143,6 +152,10 @@ impl Inbox {
     }
 
     /// The next whole message (control frames count as messages).
+    ///
+    /// A message's chunks are appended to a `Vec` that becomes the
+    /// message, so its bytes are copied once, out of the read buffer; the
+    /// core has already bounded its size by the configured maximum.
     pub(crate) fn next_message<T: Stream, S: Side>(
         &mut self,
         link: &mut impl Link<T, S>,
@@ -152,17 +165,32 @@ impl Inbox {
             let at = self.next_event_at(link, deadline)?;
             let event = at.resolve(&self.buf, &self.window);
             let message = match event {
-                Event::Data { .. } => match self.assembler.push(&event) {
-                    Ok(None) => continue,
-                    Ok(Some(barews::assemble::Message::Text(text))) => {
-                        Message::Text(text.to_owned())
+                Event::Data { kind, payload, first, last } => {
+                    if first {
+                        self.message.clear();
+                        if !last {
+                            // Room for the frames announced so far.
+                            let announced = link.with_shared(|shared| {
+                                shared.conn.receiving_message_len().unwrap_or(0)
+                            });
+                            let hint = usize::try_from(announced).unwrap_or(usize::MAX);
+                            self.message.reserve(hint.min(self.max_message));
+                        }
                     }
-                    Ok(Some(barews::assemble::Message::Binary(bytes))) => {
-                        Message::Binary(bytes.to_vec())
+                    self.message.extend_from_slice(payload);
+                    if !last {
+                        continue;
                     }
-                    Err(AssembleError::TooLarge { .. }) => return Err(Error::MessageTooLarge),
-                    Err(_) => return Err(Error::Protocol(barews::ProtocolError::InvalidUtf8)),
-                },
+                    let bytes = std::mem::take(&mut self.message);
+                    match kind {
+                        DataKind::Binary => Message::Binary(bytes),
+                        // The core validated the text as it arrived.
+                        DataKind::Text => Message::Text(
+                            String::from_utf8(bytes)
+                                .map_err(|_| Error::Protocol(barews::ProtocolError::InvalidUtf8))?,
+                        ),
+                    }
+                }
                 Event::Ping(payload) => Message::Ping(payload.to_vec()),
                 Event::Pong(payload) => Message::Pong(payload.to_vec()),
                 Event::Close(frame) => Message::Close(
@@ -273,6 +301,9 @@ impl Inbox {
                 }
                 Ok(n) => {
                     self.end += n;
+                    if self.end == self.buf.len() {
+                        self.grow();
+                    }
                     return Ok(());
                 }
                 Err(e) if is_timeout(&e) || e.kind() == io::ErrorKind::Interrupted => {}
@@ -281,6 +312,24 @@ impl Inbox {
                     return Err(Error::Io(e));
                 }
             }
+        }
+    }
+
+    /// The read buffer's current size.
+    #[cfg(test)]
+    pub(crate) fn buffer_len(&self) -> usize {
+        self.buf.len()
+    }
+
+    /// Doubles the read buffer (up to its maximum) after a read filled it:
+    /// the peer is sending faster than one buffer per read, and fewer,
+    /// larger reads cost fewer system calls.
+    fn grow(&mut self) {
+        let size = self.buf.len().saturating_mul(2).min(self.max_buf);
+        if size > self.buf.len() {
+            let mut buf = vec![0u8; size].into_boxed_slice();
+            buf[..self.end].copy_from_slice(&self.buf[..self.end]);
+            self.buf = buf;
         }
     }
 

@@ -41,7 +41,9 @@
 //! 880 for a client on x86-64, including a 256-byte pool of mask keys; the
 //! `footprint` test prints and bounds them; most of it is three 125-byte
 //! control-frame slots), a read buffer ([`SocketOptions::read_buffer_size`],
-//! 4 KiB by default), an encoding buffer that grows to at most 16 KiB plus
+//! 4 KiB by default, doubling up to
+//! [`SocketOptions::max_read_buffer_size`], 64 KiB, while reads keep
+//! filling it), an encoding buffer that grows to at most 16 KiB plus
 //! a frame header while sending, and, for [`WebSocket::read`], the message
 //! being assembled (bounded by the core's `max_message_len`).
 //! [`WebSocket::read_event`] assembles nothing.
@@ -69,8 +71,8 @@ pub use client::{MaybeTlsStream, ResponseInfo, client, connect, connect_with};
 pub use error::Error;
 pub use message::{CloseInfo, Message};
 pub use options::{
-    ClientOptions, DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_READ_BUFFER, MIN_READ_BUFFER, ServerOptions,
-    SocketOptions,
+    ClientOptions, DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_MAX_READ_BUFFER, DEFAULT_READ_BUFFER,
+    MIN_READ_BUFFER, ServerOptions, SocketOptions,
 };
 pub use rng::OsMasks;
 pub use server::{

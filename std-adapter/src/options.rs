@@ -7,6 +7,9 @@ use std::time::Duration;
 /// The default read buffer: 4 KiB. Messages of any size stream through it.
 pub const DEFAULT_READ_BUFFER: usize = 4096;
 
+/// The default limit of the read buffer's growth: 64 KiB.
+pub const DEFAULT_MAX_READ_BUFFER: usize = 64 * 1024;
+
 /// The smallest read buffer accepted: a whole control frame must fit.
 pub const MIN_READ_BUFFER: usize = 256;
 
@@ -29,9 +32,13 @@ pub struct SocketOptions {
     /// The protocol core's settings: limits, automatic replies, keepalive,
     /// close timeout, outgoing fragment size.
     pub config: Config,
-    /// Bytes read from the transport at most per read (at least
-    /// [`MIN_READ_BUFFER`]).
+    /// The read buffer's initial size (at least [`MIN_READ_BUFFER`]).
     pub read_buffer_size: usize,
+    /// The size the read buffer may double up to, each time a read fills
+    /// it completely (a peer sending in bulk). Idle and request/response
+    /// connections keep the initial size; set this to `read_buffer_size`
+    /// for a buffer that never grows.
+    pub max_read_buffer_size: usize,
     /// How long a read may wait for a message before returning
     /// [`Error::Timeout`](crate::Error::Timeout); `None` waits forever.
     pub read_timeout: Option<Duration>,
@@ -45,6 +52,7 @@ impl Default for SocketOptions {
         SocketOptions {
             config: Config::new(),
             read_buffer_size: DEFAULT_READ_BUFFER,
+            max_read_buffer_size: DEFAULT_MAX_READ_BUFFER,
             read_timeout: None,
             write_timeout: None,
         }

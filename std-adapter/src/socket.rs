@@ -28,7 +28,8 @@ pub type ClientSocket<T> = WebSocket<T, Client<OsMasks>>;
 /// timeout follow the core's timers.
 ///
 /// Memory: the read buffer ([`SocketOptions::read_buffer_size`], 4 KiB by
-/// default), the message being assembled (up to the configured maximum),
+/// default, growing up to [`SocketOptions::max_read_buffer_size`] while
+/// reads keep filling it), the message being assembled (up to the configured maximum),
 /// an encoding buffer that grows to at most 16 KiB plus a header, and the
 /// core's state (a few hundred bytes, see the crate docs).
 pub struct WebSocket<T, S> {
@@ -80,12 +81,7 @@ impl<T: Stream, S: Side> WebSocket<T, S> {
         leftover: &[u8],
         options: SocketOptions,
     ) -> io::Result<Self> {
-        let inbox = Inbox::new(
-            options.read_buffer_size,
-            leftover,
-            options.config.get_max_message_len(),
-            conn.inflate_window_size(),
-        );
+        let inbox = Inbox::new(&options, leftover, conn.inflate_window_size());
         Ok(WebSocket { shared: Shared::new(stream, conn, options)?, inbox })
     }
 
@@ -246,5 +242,102 @@ impl<T: Stream, S: Side> WebSocket<T, S> {
 impl<T, S> std::fmt::Debug for WebSocket<T, S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("WebSocket").finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::message::Message;
+    use std::io::{Read, Write};
+
+    /// A transport that hands out scripted input in reads as large as the
+    /// reader asks for, and swallows output.
+    struct Scripted {
+        input: Vec<u8>,
+        at: usize,
+    }
+
+    impl Read for Scripted {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = buf.len().min(self.input.len() - self.at);
+            buf[..n].copy_from_slice(&self.input[self.at..self.at + n]);
+            self.at += n;
+            Ok(n)
+        }
+    }
+
+    impl Write for Scripted {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl Stream for Scripted {
+        fn set_read_timeout(&self, _: Option<Duration>) -> io::Result<()> {
+            Ok(())
+        }
+        fn set_write_timeout(&self, _: Option<Duration>) -> io::Result<()> {
+            Ok(())
+        }
+        fn shutdown(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// A masked client frame (key 1, 2, 3, 4) carrying `payload`.
+    fn client_frame(opcode: u8, fin: bool, payload: &[u8]) -> Vec<u8> {
+        const KEY: [u8; 4] = [1, 2, 3, 4];
+        let mut frame = vec![opcode | if fin { 0x80 } else { 0 }];
+        match payload.len() {
+            len @ 0..=125 => frame.push(0x80 | u8::try_from(len).unwrap()),
+            len @ 126..=0xffff => {
+                frame.push(0x80 | 126);
+                frame.extend_from_slice(&u16::try_from(len).unwrap().to_be_bytes());
+            }
+            len => {
+                frame.push(0x80 | 127);
+                frame.extend_from_slice(&u64::try_from(len).unwrap().to_be_bytes());
+            }
+        }
+        frame.extend_from_slice(&KEY);
+        frame.extend(payload.iter().zip(KEY.iter().cycle()).map(|(b, k)| b ^ k));
+        frame
+    }
+
+    fn server(input: Vec<u8>, initial: usize, max: usize) -> WebSocket<Scripted, Server> {
+        let mut options = SocketOptions::default();
+        options.read_buffer_size = initial;
+        options.max_read_buffer_size = max;
+        WebSocket::server_from_raw(Scripted { input, at: 0 }, &[], options).unwrap()
+    }
+
+    #[test]
+    fn the_read_buffer_doubles_up_to_its_maximum_while_reads_fill_it() {
+        let message: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+        let mut input = Vec::new();
+        let mut pieces = message.chunks(70_000).peekable();
+        let mut opcode = 0x2;
+        while let Some(piece) = pieces.next() {
+            input.extend(client_frame(opcode, pieces.peek().is_none(), piece));
+            opcode = 0x0;
+        }
+        input.extend(client_frame(0x2, true, b"after"));
+        let mut socket = server(input, 256, 1024);
+        assert_eq!(socket.read().unwrap(), Message::Binary(message));
+        assert_eq!(socket.read().unwrap(), Message::Binary(b"after".to_vec()));
+        assert_eq!(socket.inbox.buffer_len(), 1024);
+    }
+
+    #[test]
+    fn the_read_buffer_keeps_its_size_when_reads_do_not_fill_it() {
+        let mut input = client_frame(0x1, false, "héllo ".as_bytes());
+        input.extend(client_frame(0x0, true, "wörld".as_bytes()));
+        let mut socket = server(input, 512, 64 * 1024);
+        assert_eq!(socket.read().unwrap(), Message::Text("héllo wörld".to_owned()));
+        assert_eq!(socket.inbox.buffer_len(), 512);
     }
 }

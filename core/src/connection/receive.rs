@@ -172,6 +172,28 @@ impl<S: Side> Connection<S> {
         false
     }
 
+    /// The payload length announced so far by the frames of the message
+    /// being received (its compressed length, for a compressed message),
+    /// or `None` between messages. A caller collecting whole messages can
+    /// reserve this much when the first chunk arrives.
+    ///
+    /// ```
+    /// use barews::config::Config;
+    /// use barews::connection::Connection;
+    ///
+    /// let mut conn = Connection::server(Config::new());
+    /// // A masked binary frame announcing 4 bytes, of which 2 arrived.
+    /// let mut buf = [0x82, 0x84, 0, 0, 0, 0, b'a', b'b'];
+    /// conn.receive(&mut buf).unwrap();
+    /// assert_eq!(conn.receiving_message_len(), Some(4));
+    /// ```
+    pub const fn receiving_message_len(&self) -> Option<u64> {
+        match &self.inbound.message {
+            Some(message) => Some(message.len),
+            None => None,
+        }
+    }
+
     /// Checks a data frame against the message sequence (section 5.4) and
     /// the size limits, before any of its payload is looked at.
     fn start_data_frame(&mut self, header: &FrameHeader) -> Result<FrameProgress, ProtocolError> {
