@@ -20,7 +20,7 @@
 use barews::config::Config;
 use barews::connection::{Connection, DataKind};
 use barews::handshake::server::{AcceptOptions, RequestStatus, ServerConfig, ServerHandshake};
-use barews_bench::echo::MemServer;
+use barews_bench::echo::{CoreDriver, MemServer};
 use barews_bench::frames::{Kind, client_fragmented_messages, client_messages, count_for};
 use barews_bench::mem::{MemStream, runtime};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
@@ -61,6 +61,21 @@ fn decode(c: &mut Criterion) {
                     b.iter(|| driver.pass());
                 });
             }
+            // The core's decoding alone, on bytes already in its buffer
+            // (the refill is not timed): what `memcpy` bounds.
+            let mut core = CoreDriver::new(&input, count, false, false);
+            group.bench_function(BenchmarkId::new("barews-in-place", size), |b| {
+                b.iter_custom(|iters| {
+                    let mut total = Duration::ZERO;
+                    for _ in 0..iters {
+                        core.load();
+                        let start = Instant::now();
+                        black_box(core.decode_loaded());
+                        total += start.elapsed();
+                    }
+                    total
+                });
+            });
         }
         group.finish();
     }

@@ -139,10 +139,19 @@ impl CoreDriver {
     }
 }
 
-impl Driver for CoreDriver {
-    fn pass(&mut self) -> Tally {
-        // The socket read: the masked bytes land in the working buffer.
+impl CoreDriver {
+    /// The socket read: the masked bytes land in the working buffer.
+    pub fn load(&mut self) {
         self.buf.copy_from_slice(&self.input);
+    }
+
+    /// Decodes (and echoes, if asked) what [`load`](Self::load) put in
+    /// the working buffer: the work a server does on bytes already read.
+    ///
+    /// # Panics
+    ///
+    /// If the input is not a sequence of valid client frames.
+    pub fn decode_loaded(&mut self) -> Tally {
         let mut conn = Connection::server(Config::new());
         let mut tally = Tally::default();
         let mut pos = 0;
@@ -179,6 +188,13 @@ impl Driver for CoreDriver {
         }
         debug_assert_eq!(tally.messages, self.messages);
         tally
+    }
+}
+
+impl Driver for CoreDriver {
+    fn pass(&mut self) -> Tally {
+        self.load();
+        self.decode_loaded()
     }
 }
 

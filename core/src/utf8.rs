@@ -25,6 +25,36 @@ impl fmt::Display for Utf8Error {
 
 impl core::error::Error for Utf8Error {}
 
+/// Chunks up to this length are tried as ASCII first.
+const SHORT: usize = 64;
+
+/// Where validation stopped in bytes that are not valid UTF-8.
+#[derive(Debug, Clone, Copy)]
+struct Stop {
+    /// The length of the valid prefix.
+    valid_up_to: usize,
+    /// The bytes after it cannot start valid UTF-8 (rather than being a
+    /// valid but incomplete code point at the end).
+    invalid: bool,
+}
+
+/// Validates `bytes` with the rules of `core::str::from_utf8`.
+#[cfg(not(feature = "simdutf8"))]
+fn check(bytes: &[u8]) -> Result<(), Stop> {
+    str::from_utf8(bytes)
+        .map(|_| ())
+        .map_err(|e| Stop { valid_up_to: e.valid_up_to(), invalid: e.error_len().is_some() })
+}
+
+/// Validates `bytes` with the rules of `core::str::from_utf8`, with SIMD
+/// (the `simdutf8` crate's validator that reports positions).
+#[cfg(feature = "simdutf8")]
+fn check(bytes: &[u8]) -> Result<(), Stop> {
+    simdutf8::compat::from_utf8(bytes)
+        .map(|_| ())
+        .map_err(|e| Stop { valid_up_to: e.valid_up_to(), invalid: e.error_len().is_some() })
+}
+
 /// Validates a text message's UTF-8 as it arrives in chunks (frames and
 /// reads of any size).
 ///
@@ -85,7 +115,13 @@ impl Utf8Validator {
     /// validator.feed(b"ok \xF4").unwrap();
     /// assert!(validator.feed(b"\x90").is_err());
     /// ```
+    #[inline]
     pub fn feed(&mut self, chunk: &[u8]) -> Result<(), Utf8Error> {
+        if self.len == 0 && chunk.len() <= SHORT && chunk.is_ascii() {
+            // Short ASCII chunks (most chat and JSON messages) skip the
+            // general validator's call and setup.
+            return Ok(());
+        }
         let result = self.feed_inner(chunk);
         if result.is_err() {
             self.reset();
@@ -111,13 +147,13 @@ impl Utf8Validator {
                 Err(_) => {}
             }
         }
-        match str::from_utf8(rest) {
-            Ok(_) => Ok(()),
-            Err(e) if e.error_len().is_some() => Err(Utf8Error),
-            Err(e) => {
+        match check(rest) {
+            Ok(()) => Ok(()),
+            Err(stop) if stop.invalid => Err(Utf8Error),
+            Err(stop) => {
                 // The chunk ends inside a valid prefix of a code point,
                 // which is at most three bytes long.
-                let partial = rest.get(e.valid_up_to()..).ok_or(Utf8Error)?;
+                let partial = rest.get(stop.valid_up_to..).ok_or(Utf8Error)?;
                 self.buf.get_mut(..partial.len()).ok_or(Utf8Error)?.copy_from_slice(partial);
                 self.len = partial.len();
                 Ok(())
@@ -171,7 +207,7 @@ impl Utf8Validator {
 /// assert!(validate(b"\xE2\x82").is_err()); // incomplete '€'
 /// ```
 pub fn validate(text: &[u8]) -> Result<(), Utf8Error> {
-    str::from_utf8(text).map(|_| ()).map_err(|_| Utf8Error)
+    check(text).map_err(|_| Utf8Error)
 }
 
 #[cfg(test)]

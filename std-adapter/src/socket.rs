@@ -295,11 +295,11 @@ mod tests {
         match payload.len() {
             len @ 0..=125 => frame.push(0x80 | u8::try_from(len).unwrap()),
             len @ 126..=0xffff => {
-                frame.push(0x80 | 126);
+                frame.push(0xFE);
                 frame.extend_from_slice(&u16::try_from(len).unwrap().to_be_bytes());
             }
             len => {
-                frame.push(0x80 | 127);
+                frame.push(0xFF);
                 frame.extend_from_slice(&u64::try_from(len).unwrap().to_be_bytes());
             }
         }
@@ -309,9 +309,11 @@ mod tests {
     }
 
     fn server(input: Vec<u8>, initial: usize, max: usize) -> WebSocket<Scripted, Server> {
-        let mut options = SocketOptions::default();
-        options.read_buffer_size = initial;
-        options.max_read_buffer_size = max;
+        let options = SocketOptions {
+            read_buffer_size: initial,
+            max_read_buffer_size: max,
+            ..SocketOptions::default()
+        };
         WebSocket::server_from_raw(Scripted { input, at: 0 }, &[], options).unwrap()
     }
 

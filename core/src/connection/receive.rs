@@ -4,6 +4,7 @@
 use super::{Connection, DataKind, Event, Received, Role, Side};
 use crate::close::CloseFrame;
 use crate::error::ProtocolError;
+use crate::frame::mask::apply_mask_ascii;
 use crate::frame::{FrameHeader, OpCode, apply_mask};
 use crate::utf8::Utf8Validator;
 
@@ -11,10 +12,10 @@ use crate::utf8::Utf8Validator;
 #[derive(Debug, Clone, Copy)]
 struct FrameProgress {
     remaining: u64,
-    mask: Option<[u8; 4]>,
-    /// Payload bytes delivered so far, modulo 4: where in the mask key the
-    /// next byte falls.
-    mask_offset: usize,
+    /// The mask key, rotated so that its first byte applies to the next
+    /// payload byte; all zeros for an unmasked frame (XOR with zero
+    /// changes nothing, so a zero key is skipped whether sent or not).
+    key: [u8; 4],
     fin: bool,
 }
 
@@ -53,6 +54,32 @@ impl Inbound {
 /// Nothing to report yet: `consumed` bytes were used up.
 const fn nothing<'b>(consumed: usize) -> Received<'b> {
     Received { consumed, event: None }
+}
+
+/// Text is unmasked and validated in blocks of this size, each small
+/// enough to stay in a level-1 data cache between the two passes.
+const TEXT_BLOCK: usize = 8 * 1024;
+
+/// Unmasks `chunk` with `key` (skipped when it is all zeros) and rotates
+/// the key for the bytes that follow.
+#[inline]
+fn unmask(chunk: &mut [u8], key: &mut [u8; 4]) {
+    if *key != [0; 4] {
+        apply_mask(chunk, *key, 0);
+        key.rotate_left(chunk.len() % 4);
+    }
+}
+
+/// [`unmask`], returning whether the unmasked bytes are all ASCII (`false`
+/// when unknown: an unmasked frame is not looked at).
+#[inline]
+fn unmask_text(chunk: &mut [u8], key: &mut [u8; 4]) -> bool {
+    if *key == [0; 4] {
+        return false;
+    }
+    let ascii = apply_mask_ascii(chunk, *key, 0);
+    key.rotate_left(chunk.len() % 4);
+    ascii
 }
 
 /// Whether a frame with `len` more bytes takes `total` past `limit`.
@@ -196,6 +223,7 @@ impl<S: Side> Connection<S> {
 
     /// Checks a data frame against the message sequence (section 5.4) and
     /// the size limits, before any of its payload is looked at.
+    #[inline]
     fn start_data_frame(&mut self, header: &FrameHeader) -> Result<FrameProgress, ProtocolError> {
         let len = header.payload_len;
         if len > self.config.get_max_frame_len() {
@@ -224,11 +252,13 @@ impl<S: Side> Connection<S> {
             return Err(ProtocolError::MessageTooLarge);
         }
         message.len += len;
-        Ok(FrameProgress { remaining: len, mask: header.mask, mask_offset: 0, fin: header.fin })
+        let key = header.mask.unwrap_or_default();
+        Ok(FrameProgress { remaining: len, key, fin: header.fin })
     }
 
     /// Hands out the payload bytes of the current data frame that are in
     /// `buf[start..]`.
+    #[inline]
     fn deliver<'b>(
         &mut self,
         buf: &'b mut [u8],
@@ -246,23 +276,29 @@ impl<S: Side> Connection<S> {
             return Err(ProtocolError::UnexpectedContinuation);
         };
         let chunk = &mut buf[start..start + take];
-        if let Some(key) = frame.mask {
-            apply_mask(chunk, key, frame.mask_offset);
+        frame.remaining -= u64::try_from(take).unwrap_or(u64::MAX);
+        let frame_done = frame.remaining == 0;
+        let last = frame_done && frame.fin;
+        if message.kind == DataKind::Text {
+            // Each block is validated right after it is unmasked, while it
+            // is still in the CPU cache; an all-ASCII block found so by the
+            // unmasking pass needs no second look.
+            for block in chunk.chunks_mut(TEXT_BLOCK) {
+                let ascii = unmask_text(block, &mut frame.key);
+                if !(ascii && message.utf8.is_boundary()) {
+                    message.utf8.feed(block).map_err(|_| ProtocolError::InvalidUtf8)?;
+                }
+            }
+            if last {
+                message.utf8.finish().map_err(|_| ProtocolError::InvalidUtf8)?;
+            }
+        } else {
+            unmask(chunk, &mut frame.key);
         }
         if take > 0 {
             // Payload arriving proves the peer alive, even inside one
             // long frame.
             self.timers.saw_traffic();
-        }
-        frame.remaining -= u64::try_from(take).unwrap_or(u64::MAX);
-        frame.mask_offset = (frame.mask_offset + take % 4) % 4;
-        let frame_done = frame.remaining == 0;
-        let last = frame_done && frame.fin;
-        if message.kind == DataKind::Text {
-            message.utf8.feed(chunk).map_err(|_| ProtocolError::InvalidUtf8)?;
-            if last {
-                message.utf8.finish().map_err(|_| ProtocolError::InvalidUtf8)?;
-            }
         }
         let first = !message.started;
         message.started = true;
@@ -302,9 +338,8 @@ impl<S: Side> Connection<S> {
         let available = buf.len().saturating_sub(start);
         let take = usize::try_from(frame.remaining).map_or(available, |r| r.min(available));
         let chunk = &mut buf[start..start + take];
-        if let Some(key) = frame.mask {
-            apply_mask(chunk, key, frame.mask_offset);
-        }
+        let key = frame.key;
+        unmask(chunk, &mut frame.key);
         let at_tail = frame.remaining == 0 && frame.fin;
         let input: &[u8] = if at_tail { &TAIL[message.tail_fed.min(4)..] } else { chunk };
         if input.is_empty() && !at_tail {
@@ -319,11 +354,10 @@ impl<S: Side> Connection<S> {
         } else {
             // Bytes the inflater did not take go back to their masked form
             // and stay in the caller's buffer.
-            if let Some(key) = frame.mask {
-                apply_mask(&mut chunk[step.used..], key, (frame.mask_offset + step.used) % 4);
-            }
+            frame.key = key;
+            apply_mask(&mut chunk[step.used..], key, step.used);
+            frame.key.rotate_left(step.used % 4);
             frame.remaining -= u64::try_from(step.used).unwrap_or(u64::MAX);
-            frame.mask_offset = (frame.mask_offset + step.used % 4) % 4;
             consumed += step.used;
             self.timers.saw_traffic();
         }
