@@ -10,19 +10,28 @@ const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwx
 /// Encodes `input` into `out`, padded with `=`. `out` holds exactly
 /// `4 * ceil(input.len() / 3)` bytes (24 for 16 bytes, 28 for 20).
 pub(crate) fn encode(input: &[u8], out: &mut [u8]) {
-    for (chunk, quad) in input.chunks(3).zip(out.chunks_mut(4)) {
-        let mut bytes = [0u8; 3];
-        for (byte, from) in bytes.iter_mut().zip(chunk) {
-            *byte = *from;
+    let mut out = out.iter_mut();
+    let mut put = |c: u8| {
+        if let Some(slot) = out.next() {
+            *slot = c;
         }
-        let bits = u32::from(bytes[0]) << 16 | u32::from(bytes[1]) << 8 | u32::from(bytes[2]);
-        for (i, out) in quad.iter_mut().enumerate() {
-            *out = if i <= chunk.len() {
-                ALPHABET[(bits >> (18 - 6 * i)) as usize & 63]
-            } else {
-                b'='
-            };
+    };
+    // Bits not yet written, the newest in the low end: `pending` of them.
+    let mut bits = 0u32;
+    let mut pending = 0;
+    for &byte in input {
+        bits = bits << 8 | u32::from(byte);
+        pending += 8;
+        while pending >= 6 {
+            pending -= 6;
+            put(ALPHABET[(bits >> pending) as usize & 63]);
         }
+    }
+    if pending > 0 {
+        put(ALPHABET[(bits << (6 - pending)) as usize & 63]);
+    }
+    for _ in 0..(3 - input.len() % 3) % 3 {
+        put(b'=');
     }
 }
 
