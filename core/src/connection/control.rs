@@ -6,29 +6,39 @@ use crate::BufferTooSmall;
 use crate::close::{CloseCode, MAX_REASON_LEN};
 use crate::frame::{MAX_CONTROL_PAYLOAD, OpCode};
 
-/// One queued control frame's payload.
+/// One control frame's slot: whether it is queued, and its payload.
+///
+/// Slots are filled in place (no 125-byte temporaries on the stack, no
+/// zeroing) and encoded from where they are.
 #[derive(Clone, Copy)]
 struct Slot {
+    queued: bool,
     /// At most 125, so a byte holds it.
     len: u8,
     payload: [u8; MAX_CONTROL_PAYLOAD],
 }
 
 impl Slot {
-    /// A slot holding `parts` one after the other, cut at 125 bytes.
-    fn new(parts: &[&[u8]]) -> Self {
-        let mut payload = [0; MAX_CONTROL_PAYLOAD];
+    const EMPTY: Slot = Slot { queued: false, len: 0, payload: [0; MAX_CONTROL_PAYLOAD] };
+
+    /// Queues `parts` one after the other, cut at 125 bytes.
+    fn fill(&mut self, parts: &[&[u8]]) {
         let mut len = 0;
         for part in parts {
             let take = part.len().min(MAX_CONTROL_PAYLOAD - len);
-            payload[len..len + take].copy_from_slice(&part[..take]);
+            if let (Some(to), Some(from)) =
+                (self.payload.get_mut(len..len + take), part.get(..take))
+            {
+                to.copy_from_slice(from);
+            }
             len += take;
         }
-        Slot { len: u8::try_from(len).unwrap_or(u8::MAX), payload }
+        self.len = u8::try_from(len).unwrap_or(u8::MAX);
+        self.queued = true;
     }
 
     fn bytes(&self) -> &[u8] {
-        &self.payload[..usize::from(self.len)]
+        self.payload.get(..usize::from(self.len)).unwrap_or_default()
     }
 }
 
@@ -36,65 +46,64 @@ impl Slot {
 /// Pong replaces an unsent one (RFC 6455 section 5.5.3 allows answering
 /// only the latest Ping).
 pub(super) struct Outbox {
-    pong: Option<Slot>,
-    ping: Option<Slot>,
-    close: Option<Slot>,
+    pong: Slot,
+    ping: Slot,
+    close: Slot,
 }
 
 impl Outbox {
     pub(super) const fn new() -> Self {
-        Outbox { pong: None, ping: None, close: None }
+        Outbox { pong: Slot::EMPTY, ping: Slot::EMPTY, close: Slot::EMPTY }
     }
 
     pub(super) fn queue_pong(&mut self, payload: &[u8]) {
-        self.pong = Some(Slot::new(&[payload]));
+        self.pong.fill(&[payload]);
     }
 
     pub(super) fn queue_ping(&mut self, payload: &[u8]) {
-        self.ping = Some(Slot::new(&[payload]));
+        self.ping.fill(&[payload]);
     }
 
     pub(super) fn has_ping(&self) -> bool {
-        self.ping.is_some()
+        self.ping.queued
     }
 
     /// Whether this end's Close is queued but not yet written.
     pub(super) fn has_close(&self) -> bool {
-        self.close.is_some()
+        self.close.queued
     }
 
     /// Queues a Close: the code and reason, or an empty payload.
     pub(super) fn queue_close(&mut self, code: Option<CloseCode>, reason: &[u8]) {
-        self.close = Some(match code {
+        match code {
             Some(code) => {
-                let reason = &reason[..reason.len().min(MAX_REASON_LEN)];
-                Slot::new(&[&code.0.to_be_bytes(), reason])
+                let reason = reason.get(..MAX_REASON_LEN).unwrap_or(reason);
+                self.close.fill(&[&code.0.to_be_bytes(), reason]);
             }
-            None => Slot::new(&[]),
-        });
+            None => self.close.fill(&[]),
+        }
     }
 
     pub(super) fn drop_pings_and_pongs(&mut self) {
-        self.pong = None;
-        self.ping = None;
+        self.pong.queued = false;
+        self.ping.queued = false;
     }
 
-    fn next(&self) -> Option<(OpCode, &Slot)> {
-        [(OpCode::Pong, &self.pong), (OpCode::Ping, &self.ping), (OpCode::Close, &self.close)]
-            .into_iter()
-            .find_map(|(opcode, slot)| slot.as_ref().map(|slot| (opcode, slot)))
-    }
-
-    fn remove(&mut self, opcode: OpCode) {
-        match opcode {
-            OpCode::Pong => self.pong = None,
-            OpCode::Ping => self.ping = None,
-            _ => self.close = None,
+    /// The next frame to send and its slot.
+    fn next(&mut self) -> Option<(OpCode, &mut Slot)> {
+        if self.pong.queued {
+            Some((OpCode::Pong, &mut self.pong))
+        } else if self.ping.queued {
+            Some((OpCode::Ping, &mut self.ping))
+        } else if self.close.queued {
+            Some((OpCode::Close, &mut self.close))
+        } else {
+            None
         }
     }
 
     fn is_empty(&self) -> bool {
-        self.next().is_none()
+        !(self.pong.queued || self.ping.queued || self.close.queued)
     }
 }
 
@@ -109,9 +118,8 @@ impl<S: Side> Connection<S> {
     /// is left untouched and the frame stays queued.
     pub fn poll_transmit(&mut self, out: &mut [u8]) -> Result<usize, BufferTooSmall> {
         let Some((opcode, slot)) = self.outbox.next() else { return Ok(0) };
-        let slot = *slot;
-        let written = self.write_frame(out, opcode, true, slot.bytes())?;
-        self.outbox.remove(opcode);
+        let written = Self::encode_frame(&mut self.side, out, opcode, true, slot.bytes())?;
+        slot.queued = false;
         Ok(written)
     }
 

@@ -399,13 +399,17 @@ impl<S: Side> Connection<S> {
     }
 
     /// Fails the connection: remembers the error and queues a Close with
-    /// its code, unless this end already sent one.
+    /// its code (and, with the `close-reasons` feature, its description as
+    /// the reason), unless this end already sent one.
     fn fail(&mut self, error: ProtocolError) -> ProtocolError {
         if self.failure.is_none() {
             self.failure = Some(error);
             self.outbox.drop_pings_and_pongs();
             if !self.close_sent {
-                self.queue_close(Some(error.close_code()), error.as_str().as_bytes());
+                // The description costs about 0.7 KiB of text and table:
+                // only with the `close-reasons` feature.
+                let reason = if cfg!(feature = "close-reasons") { error.as_str() } else { "" };
+                self.queue_close(Some(error.close_code()), reason.as_bytes());
             }
         }
         error

@@ -274,6 +274,19 @@ impl<S: Side> Connection<S> {
         fin: bool,
         payload: &[u8],
     ) -> Result<usize, BufferTooSmall> {
+        Self::encode_frame(&mut self.side, out, opcode, fin, payload)
+    }
+
+    /// [`write_frame`](Self::write_frame) with the side alone borrowed, so
+    /// that the payload may be part of the connection (a queued control
+    /// frame).
+    pub(super) fn encode_frame(
+        side: &mut S,
+        out: &mut [u8],
+        opcode: OpCode,
+        fin: bool,
+        payload: &[u8],
+    ) -> Result<usize, BufferTooSmall> {
         let required = Self::frame_len(payload.len());
         let Some(out) = out.get_mut(..required) else {
             return Err(BufferTooSmall { required });
@@ -282,7 +295,7 @@ impl<S: Side> Connection<S> {
             fin,
             rsv: 0,
             opcode,
-            mask: self.side.next_mask(),
+            mask: side.next_mask(),
             payload_len: len64(payload.len()),
         };
         let header_len = header.encode(out)?;

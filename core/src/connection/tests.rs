@@ -171,13 +171,18 @@ fn client() -> Connection<Client<impl FnMut() -> [u8; 4]>> {
 
 /// The Close frames' codes in the bytes a connection sent.
 fn close_code_sent(sent: &[u8]) -> Option<u16> {
+    close_sent(sent).map(|(code, _)| code)
+}
+
+/// The code and reason of the Close at the start of `sent`.
+fn close_sent(sent: &[u8]) -> Option<(u16, Vec<u8>)> {
     let (header, len) = crate::frame::FrameHeader::decode(sent).ok()??;
     let mut payload = sent.get(len..len + usize::try_from(header.payload_len).ok()?)?.to_vec();
     if let Some(key) = header.mask {
         apply_mask(&mut payload, key, 0);
     }
     (header.opcode == crate::frame::OpCode::Close && payload.len() >= 2)
-        .then(|| u16::from_be_bytes([payload[0], payload[1]]))
+        .then(|| (u16::from_be_bytes([payload[0], payload[1]]), payload[2..].to_vec()))
 }
 
 // RFC 6455 section 5.7's examples.
@@ -275,6 +280,10 @@ fn violation<S: Side>(make: impl Fn() -> Connection<S>, input: &[u8], error: Pro
     assert_eq!(t.seen.last(), Some(&Seen::Error(error)), "{t:?}");
     let code = error.close_code().0;
     assert_eq!(close_code_sent(&t.sent), Some(code), "close code queued for {error:?}");
+    // The reason is the error's description with `close-reasons`, else
+    // empty.
+    let reason = if cfg!(feature = "close-reasons") { error.as_str().as_bytes() } else { b"" };
+    assert_eq!(close_sent(&t.sent).map(|(_, r)| r), Some(reason.to_vec()));
     let mut conn = make();
     let _ = feed(&mut conn, input);
     assert_eq!(conn.state(), State::Closed);

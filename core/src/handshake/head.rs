@@ -45,7 +45,7 @@ impl fmt::Display for HeaderName {
 /// Finds where a head ends without rescanning bytes it has already seen,
 /// so feeding a head one byte at a time stays linear.
 ///
-/// It only says when a parse is worth trying; `httparse` decides what the
+/// It only says when a parse is worth trying; the parser decides what the
 /// head is.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct HeadScanner {

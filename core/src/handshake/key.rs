@@ -1,6 +1,6 @@
 //! `Sec-WebSocket-Key` and `Sec-WebSocket-Accept` (RFC 6455 section 4.2.2).
 
-use base64ct::{Base64, Encoding};
+use super::base64;
 use core::fmt;
 
 /// The GUID that RFC 6455 appends to the key before hashing it.
@@ -23,8 +23,7 @@ impl SecKey {
     /// connection (RFC 6455 section 4.1); the caller supplies it.
     pub fn from_nonce(nonce: [u8; 16]) -> Self {
         let mut text = [0u8; 24];
-        // 16 bytes always encode to exactly 24 characters.
-        let _ = Base64::encode(&nonce, &mut text);
+        base64::encode(&nonce, &mut text);
         SecKey(text)
     }
 
@@ -32,11 +31,7 @@ impl SecKey {
     /// 16 bytes.
     pub fn parse(text: &[u8]) -> Option<Self> {
         let text: [u8; 24] = text.try_into().ok()?;
-        let mut nonce = [0u8; 16];
-        match Base64::decode(text, &mut nonce) {
-            Ok(decoded) if decoded.len() == 16 => Some(SecKey(text)),
-            _ => None,
-        }
+        base64::is_16_bytes(&text).then_some(SecKey(text))
     }
 
     /// The key as it appears on the wire.
@@ -47,12 +42,8 @@ impl SecKey {
     /// The `Sec-WebSocket-Accept` value that answers this key:
     /// base64(SHA-1(key + GUID)).
     pub fn accept(&self) -> AcceptKey {
-        let mut sha = sha1_smol::Sha1::new();
-        sha.update(&self.0);
-        sha.update(GUID);
         let mut text = [0u8; 28];
-        // A 20-byte digest always encodes to exactly 28 characters.
-        let _ = Base64::encode(&sha.digest().bytes(), &mut text);
+        base64::encode(&sha1(&self.0, GUID), &mut text);
         AcceptKey(text)
     }
 }
@@ -83,6 +74,25 @@ impl AcceptKey {
 impl fmt::Debug for AcceptKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_tuple("AcceptKey").field(&self.as_str()).finish()
+    }
+}
+
+/// SHA-1 of `a` followed by `b`: the compact implementation with the
+/// `compact-sha1` feature, `sha1_smol` (faster, larger) without.
+fn sha1(a: &[u8], b: &[u8]) -> [u8; 20] {
+    #[cfg(feature = "compact-sha1")]
+    {
+        let mut sha = super::sha1::Sha1::new();
+        sha.update(a);
+        sha.update(b);
+        sha.finish()
+    }
+    #[cfg(not(feature = "compact-sha1"))]
+    {
+        let mut sha = sha1_smol::Sha1::new();
+        sha.update(a);
+        sha.update(b);
+        sha.digest().bytes()
     }
 }
 

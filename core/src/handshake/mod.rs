@@ -9,10 +9,13 @@
 //! - [`server`]: parse and validate a request, then accept or reject it.
 //! - [`client`]: write a request, then check the server's response.
 
+mod base64;
 pub mod client;
 pub(crate) mod head;
 mod key;
 pub mod server;
+#[cfg(any(feature = "compact-sha1", test))]
+mod sha1;
 mod writer;
 
 pub use head::HeaderName;

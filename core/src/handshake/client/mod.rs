@@ -18,6 +18,7 @@
 //! # Ok::<(), Box<dyn core::error::Error>>(())
 //! ```
 
+mod parse;
 mod request;
 mod response;
 
@@ -47,9 +48,8 @@ pub enum ResponseStatus<'a> {
 
 /// The client's half of the opening handshake.
 ///
-/// `MAX_HEADERS` limits the number of header lines in the response;
-/// parsing needs that many 32-byte slots (on 64-bit targets) on the stack,
-/// only while [`receive`](Self::receive) runs.
+/// `MAX_HEADERS` limits the number of header lines in the response
+/// (parsing stores none of them: the limit costs no memory).
 ///
 /// Errors from `receive` are sticky: after a failure, later calls return
 /// the same error.
@@ -173,25 +173,22 @@ impl<'r, const MAX_HEADERS: usize> ClientHandshake<'r, MAX_HEADERS> {
                 Ok(ResponseStatus::Partial)
             };
         }
-        let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
-        let mut parsed = httparse::Response::new(&mut headers);
-        match parsed.parse(buf) {
-            Ok(httparse::Status::Complete(consumed)) if consumed <= max => {
-                if parsed.version != Some(1) {
+        match parse::parse_head(buf, MAX_HEADERS) {
+            Ok(Some(head)) if head.len <= max => {
+                if head.minor_version != 1 {
                     return Err(ResponseError::HttpVersionTooOld);
                 }
-                let status = parsed.code.unwrap_or_default();
-                if status != 101 {
-                    return Err(ResponseError::UnexpectedStatus(status));
+                if head.status != 101 {
+                    return Err(ResponseError::UnexpectedStatus(head.status));
                 }
-                let headers = parsed.headers.iter().map(|h| (h.name, h.value));
-                let response = Response::validate(&self.request, &self.expected_accept, headers)?;
-                Ok(ResponseStatus::Complete { response, consumed })
+                let response =
+                    Response::validate(&self.request, &self.expected_accept, head.fields())?;
+                Ok(ResponseStatus::Complete { response, consumed: head.len })
             }
-            Ok(httparse::Status::Partial) if buf.len() <= max => Ok(ResponseStatus::Partial),
+            Ok(None) if buf.len() <= max => Ok(ResponseStatus::Partial),
             Ok(_) => Err(ResponseError::HeadTooLarge),
-            Err(httparse::Error::TooManyHeaders) => Err(ResponseError::TooManyHeaders),
-            Err(_) => Err(ResponseError::MalformedHead),
+            Err(parse::SyntaxError::TooManyHeaders) => Err(ResponseError::TooManyHeaders),
+            Err(parse::SyntaxError::Malformed) => Err(ResponseError::MalformedHead),
         }
     }
 }

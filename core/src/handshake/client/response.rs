@@ -39,7 +39,7 @@ impl<'a> Response<'a> {
         headers: I,
     ) -> Result<Self, ResponseError>
     where
-        I: IntoIterator<Item = (&'a str, &'a [u8])>,
+        I: IntoIterator<Item = (&'a [u8], &'a [u8])>,
     {
         let mut upgrade = false;
         let mut connection = false;
@@ -48,7 +48,7 @@ impl<'a> Response<'a> {
         let mut extension_lines = Vec::new();
         for (name, value) in headers {
             let value = trim_ows(value);
-            let is = |expected: &str| name.eq_ignore_ascii_case(expected);
+            let is = |expected: &str| name.eq_ignore_ascii_case(expected.as_bytes());
             if is("Upgrade") {
                 upgrade |= list_has_token(value, "websocket");
             } else if is("Connection") {
