@@ -115,9 +115,13 @@ impl Utf8Validator {
     /// validator.feed(b"ok \xF4").unwrap();
     /// assert!(validator.feed(b"\x90").is_err());
     /// ```
-    #[inline]
+    #[cfg_attr(target_pointer_width = "64", inline)]
     pub fn feed(&mut self, chunk: &[u8]) -> Result<(), Utf8Error> {
-        if self.len == 0 && chunk.len() <= SHORT && chunk.is_ascii() {
+        if cfg!(target_pointer_width = "64")
+            && self.len == 0
+            && chunk.len() <= SHORT
+            && chunk.is_ascii()
+        {
             // Short ASCII chunks (most chat and JSON messages) skip the
             // general validator's call and setup.
             return Ok(());

@@ -62,24 +62,47 @@ const TEXT_BLOCK: usize = 8 * 1024;
 
 /// Unmasks `chunk` with `key` (skipped when it is all zeros) and rotates
 /// the key for the bytes that follow.
-#[inline]
+#[cfg_attr(target_pointer_width = "64", inline)]
 fn unmask(chunk: &mut [u8], key: &mut [u8; 4]) {
     if *key != [0; 4] {
         apply_mask(chunk, *key, 0);
-        key.rotate_left(chunk.len() % 4);
+        *key = rotate(*key, chunk.len());
     }
 }
 
-/// [`unmask`], returning whether the unmasked bytes are all ASCII (`false`
-/// when unknown: an unmasked frame is not looked at).
-#[inline]
-fn unmask_text(chunk: &mut [u8], key: &mut [u8; 4]) -> bool {
-    if *key == [0; 4] {
-        return false;
+/// `key` rotated to apply to the byte `len` bytes further on.
+#[cfg_attr(target_pointer_width = "64", inline)]
+fn rotate(key: [u8; 4], len: usize) -> [u8; 4] {
+    // Byte 0 of the little-endian word is key byte 0: moving the key left
+    // by one byte moves the word right by eight bits.
+    let bits = u32::try_from(len % 4).unwrap_or(0) * 8;
+    u32::from_le_bytes(key).rotate_right(bits).to_le_bytes()
+}
+
+/// Unmasks a chunk of a text message and feeds it to its validator.
+///
+/// On 64-bit targets the chunk goes in blocks small enough to stay in the
+/// CPU cache between unmasking and validation, and a block the unmasking
+/// pass found all ASCII needs no second look. Smaller targets take the
+/// shortest code: unmask, then validate.
+#[cfg_attr(target_pointer_width = "64", inline)]
+fn unmask_text(
+    chunk: &mut [u8],
+    key: &mut [u8; 4],
+    utf8: &mut Utf8Validator,
+) -> Result<(), ProtocolError> {
+    if cfg!(target_pointer_width = "64") && *key != [0; 4] {
+        for block in chunk.chunks_mut(TEXT_BLOCK) {
+            let ascii = apply_mask_ascii(block, *key, 0);
+            *key = rotate(*key, block.len());
+            if !(ascii && utf8.is_boundary()) {
+                utf8.feed(block).map_err(|_| ProtocolError::InvalidUtf8)?;
+            }
+        }
+        return Ok(());
     }
-    let ascii = apply_mask_ascii(chunk, *key, 0);
-    key.rotate_left(chunk.len() % 4);
-    ascii
+    unmask(chunk, key);
+    utf8.feed(chunk).map_err(|_| ProtocolError::InvalidUtf8)
 }
 
 /// Whether a frame with `len` more bytes takes `total` past `limit`.
@@ -223,7 +246,7 @@ impl<S: Side> Connection<S> {
 
     /// Checks a data frame against the message sequence (section 5.4) and
     /// the size limits, before any of its payload is looked at.
-    #[inline]
+    #[cfg_attr(target_pointer_width = "64", inline)]
     fn start_data_frame(&mut self, header: &FrameHeader) -> Result<FrameProgress, ProtocolError> {
         let len = header.payload_len;
         if len > self.config.get_max_frame_len() {
@@ -258,7 +281,7 @@ impl<S: Side> Connection<S> {
 
     /// Hands out the payload bytes of the current data frame that are in
     /// `buf[start..]`.
-    #[inline]
+    #[cfg_attr(target_pointer_width = "64", inline)]
     fn deliver<'b>(
         &mut self,
         buf: &'b mut [u8],
@@ -280,15 +303,7 @@ impl<S: Side> Connection<S> {
         let frame_done = frame.remaining == 0;
         let last = frame_done && frame.fin;
         if message.kind == DataKind::Text {
-            // Each block is validated right after it is unmasked, while it
-            // is still in the CPU cache; an all-ASCII block found so by the
-            // unmasking pass needs no second look.
-            for block in chunk.chunks_mut(TEXT_BLOCK) {
-                let ascii = unmask_text(block, &mut frame.key);
-                if !(ascii && message.utf8.is_boundary()) {
-                    message.utf8.feed(block).map_err(|_| ProtocolError::InvalidUtf8)?;
-                }
-            }
+            unmask_text(chunk, &mut frame.key, &mut message.utf8)?;
             if last {
                 message.utf8.finish().map_err(|_| ProtocolError::InvalidUtf8)?;
             }
@@ -354,9 +369,8 @@ impl<S: Side> Connection<S> {
         } else {
             // Bytes the inflater did not take go back to their masked form
             // and stay in the caller's buffer.
-            frame.key = key;
             apply_mask(&mut chunk[step.used..], key, step.used);
-            frame.key.rotate_left(step.used % 4);
+            frame.key = rotate(key, step.used);
             frame.remaining -= u64::try_from(step.used).unwrap_or(u64::MAX);
             consumed += step.used;
             self.timers.saw_traffic();

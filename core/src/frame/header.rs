@@ -62,7 +62,7 @@ impl FrameHeader {
     /// assert_eq!(header.payload_len, 5);
     /// assert_eq!(FrameHeader::decode(&frame[..1]), Ok(None));
     /// ```
-    #[inline]
+    #[cfg_attr(target_pointer_width = "64", inline)]
     pub fn decode(buf: &[u8]) -> Result<Option<(FrameHeader, usize)>, ProtocolError> {
         let Some(&first) = buf.first() else { return Ok(None) };
         let opcode = OpCode::from_bits(first & 0x0F)?;

@@ -14,7 +14,7 @@
 /// Applying the same mask twice restores the data.
 ///
 /// Works for any length and any alignment of `data`; most of the work is
-/// done 32 bytes at a time, in vector registers where the target has them.
+/// done 32 bytes at a time, in vector registers, on 64-bit targets.
 ///
 /// # Example
 ///
@@ -35,7 +35,7 @@
 /// apply_mask(&mut payload, key, 0);
 /// assert_eq!(payload, [0x7f, 0x9f, 0x4d, 0x51, 0x58]);
 /// ```
-#[inline]
+#[cfg_attr(target_pointer_width = "64", inline)]
 pub fn apply_mask(data: &mut [u8], key: [u8; 4], offset: usize) {
     mask_in_place::<false>(data, key, offset);
 }
@@ -43,14 +43,14 @@ pub fn apply_mask(data: &mut [u8], key: [u8; 4], offset: usize) {
 /// [`apply_mask`], also telling whether every byte it produced is ASCII:
 /// the check rides along in the same pass, for text that is then known to
 /// be valid UTF-8 without a second look.
-#[inline]
+#[cfg_attr(target_pointer_width = "64", inline)]
 pub(crate) fn apply_mask_ascii(data: &mut [u8], key: [u8; 4], offset: usize) -> bool {
     mask_in_place::<true>(data, key, offset)
 }
 
 /// Masks `data`; with `ASCII`, ORs every result byte together and returns
 /// whether the top bit stayed clear (`true` without `ASCII`).
-#[inline]
+#[cfg_attr(target_pointer_width = "64", inline)]
 fn mask_in_place<const ASCII: bool>(data: &mut [u8], key: [u8; 4], offset: usize) -> bool {
     // Rotate the key so that its first byte is the one for `data[0]`.
     let k = match offset % 4 {
@@ -80,18 +80,23 @@ fn mask_in_place<const ASCII: bool>(data: &mut [u8], key: [u8; 4], offset: usize
             }
         }
     }
-    let word = u64::from_ne_bytes([k[0], k[1], k[2], k[3], k[0], k[1], k[2], k[3]]);
+    let mut rest = blocks.into_remainder();
     let mut seen_word = 0u64;
-    let mut words = blocks.into_remainder().chunks_exact_mut(8);
-    for chunk in &mut words {
-        if let Ok(bytes) = <&mut [u8; 8]>::try_from(chunk) {
-            let masked = u64::from_ne_bytes(*bytes) ^ word;
-            *bytes = masked.to_ne_bytes();
-            seen_word |= masked;
+    if BLOCK > 8 {
+        // Whole 8-byte words of what is left, one register each.
+        let word = u64::from_ne_bytes([k[0], k[1], k[2], k[3], k[0], k[1], k[2], k[3]]);
+        let mut words = rest.chunks_exact_mut(8);
+        for chunk in &mut words {
+            if let Ok(bytes) = <&mut [u8; 8]>::try_from(chunk) {
+                let masked = u64::from_ne_bytes(*bytes) ^ word;
+                *bytes = masked.to_ne_bytes();
+                seen_word |= masked;
+            }
         }
+        rest = words.into_remainder();
     }
     let mut seen_byte = 0u8;
-    for (byte, k) in words.into_remainder().iter_mut().zip(block_key) {
+    for (byte, k) in rest.iter_mut().zip(block_key) {
         *byte ^= k;
         seen_byte |= *byte;
     }
@@ -103,8 +108,14 @@ fn mask_in_place<const ASCII: bool>(data: &mut [u8], key: [u8; 4], offset: usize
     all < 0x80
 }
 
-/// Bytes masked per step of the main loop.
+/// Bytes masked per step of the main loop: 32, two or one vector
+/// registers, on 64-bit targets; one 4-byte register on smaller ones,
+/// where code size matters more and there are no vector units to fill.
+#[cfg(target_pointer_width = "64")]
 const BLOCK: usize = 32;
+/// Bytes masked per step of the main loop.
+#[cfg(not(target_pointer_width = "64"))]
+const BLOCK: usize = 4;
 
 #[cfg(test)]
 mod tests {
