@@ -109,6 +109,8 @@ pub(crate) struct Inbox {
     end: usize,
     /// The chunks of the message being read into a whole [`Message`].
     message: Vec<u8>,
+    /// `message` holds the start of a message whose rest is to come.
+    collecting: bool,
     /// The configured maximum message size, capping what is reserved
     /// ahead.
     max_message: usize,
@@ -133,6 +135,7 @@ impl Inbox {
             start: 0,
             end: leftover.len(),
             message: Vec::new(),
+            collecting: false,
             max_message: usize::try_from(options.config.get_max_message_len())
                 .unwrap_or(usize::MAX),
             window: vec![0u8; window].into_boxed_slice(),
@@ -147,6 +150,9 @@ impl Inbox {
         link: &mut impl Link<T, S>,
         deadline: Option<Instant>,
     ) -> Result<Event<'_>, Error> {
+        // Events go to the caller: a message `next_message` was collecting
+        // is abandoned.
+        self.collecting = false;
         let at = self.next_event_at(link, deadline)?;
         Ok(at.resolve(&self.buf, &self.window))
     }
@@ -162,10 +168,16 @@ impl Inbox {
         deadline: Option<Instant>,
     ) -> Result<Message, Error> {
         loop {
+            if self.collecting {
+                if let Some(message) = self.read_payload_direct(link, deadline)? {
+                    return Ok(message);
+                }
+            }
             let at = self.next_event_at(link, deadline)?;
             let event = at.resolve(&self.buf, &self.window);
             let message = match event {
                 Event::Data { kind, payload, first, last } => {
+                    self.collecting = !last;
                     if first {
                         self.message.clear();
                         if !last {
@@ -181,15 +193,7 @@ impl Inbox {
                     if !last {
                         continue;
                     }
-                    let bytes = std::mem::take(&mut self.message);
-                    match kind {
-                        DataKind::Binary => Message::Binary(bytes),
-                        // The core validated the text as it arrived.
-                        DataKind::Text => Message::Text(
-                            String::from_utf8(bytes)
-                                .map_err(|_| Error::Protocol(barews::ProtocolError::InvalidUtf8))?,
-                        ),
-                    }
+                    whole(kind, std::mem::take(&mut self.message))?
                 }
                 Event::Ping(payload) => Message::Ping(payload.to_vec()),
                 Event::Pong(payload) => Message::Pong(payload.to_vec()),
@@ -254,8 +258,7 @@ impl Inbox {
         step
     }
 
-    /// Reads more bytes, waking up for the core's timers and giving up at
-    /// `deadline`.
+    /// Reads more bytes into the read buffer; see [`read_waiting`].
     fn fill<T: Stream, S: Side>(
         &mut self,
         link: &mut impl Link<T, S>,
@@ -271,48 +274,75 @@ impl Inbox {
             // frame fits the minimum buffer.
             return Err(Error::Io(io::Error::other("read buffer full")));
         }
-        // Everything queued goes out before waiting for the peer: replies
-        // and queued messages leave in one write per batch of input.
-        link.with_shared(Shared::flush)?;
-        loop {
-            let now = Instant::now();
-            let timer = link.with_shared(|shared| shared.timer_deadline());
-            if timer.is_some_and(|at| at <= now) {
-                link.with_shared(Shared::fire_timers)?;
-                continue;
-            }
-            if deadline.is_some_and(|at| at <= now) {
-                return Err(Error::Timeout);
-            }
-            let wake = [timer, deadline].into_iter().flatten().min();
-            let wait =
-                wake.map(|at| at.saturating_duration_since(now).max(Duration::from_millis(1)));
-            match link.read(&mut self.buf[self.end..], wait) {
-                Ok(0) => {
-                    self.eof = true;
-                    return Err(link.with_shared(|shared| {
-                        shared.shutdown();
-                        if shared.conn.is_closed() {
-                            shared.closed_error()
-                        } else {
-                            Error::AbnormalClosure
-                        }
-                    }));
-                }
-                Ok(n) => {
-                    self.end += n;
-                    if self.end == self.buf.len() {
-                        self.grow();
-                    }
-                    return Ok(());
-                }
-                Err(e) if is_timeout(&e) || e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => {
-                    link.with_shared(Shared::shutdown);
-                    return Err(Error::Io(e));
-                }
-            }
+        let n = read_waiting(link, deadline, &mut self.buf[self.end..], &mut self.eof)?;
+        self.end += n;
+        if self.end == self.buf.len() {
+            self.grow();
         }
+        Ok(())
+    }
+
+    /// With the read buffer empty and more of a data frame's payload to
+    /// come than the buffer holds, reads that payload straight into the
+    /// message being collected, where the core unmasks and checks it: one
+    /// copy fewer, and reads as large as the payload. Returns the message
+    /// if its last byte arrived.
+    fn read_payload_direct<T: Stream, S: Side>(
+        &mut self,
+        link: &mut impl Link<T, S>,
+        deadline: Option<Instant>,
+    ) -> Result<Option<Message>, Error> {
+        let remaining = link.with_shared(|shared| shared.conn.payload_remaining());
+        let remaining = usize::try_from(remaining).unwrap_or(usize::MAX);
+        if self.start != self.end || remaining <= self.buf.len() {
+            return Ok(None);
+        }
+        // The core admitted the frame under the message size limit.
+        let start = self.message.len();
+        let end = start.saturating_add(remaining);
+        self.message.resize(end, 0);
+        let mut filled = start;
+        let mut done = None;
+        let result = loop {
+            if filled == end {
+                break Ok(());
+            }
+            let n =
+                match read_waiting(link, deadline, &mut self.message[filled..end], &mut self.eof) {
+                    Ok(n) => n,
+                    Err(error) => break Err(error),
+                };
+            let region = &mut self.message[filled..filled + n];
+            let outcome = link.with_shared(|shared| {
+                let received = shared.conn.receive(region).map(|received| match received.event {
+                    Some(Event::Data { kind, last, .. }) => {
+                        (received.consumed, last.then_some(kind))
+                    }
+                    _ => (received.consumed, None),
+                });
+                (received, shared.queue_owed())
+            });
+            match outcome {
+                (Err(error), _) => break Err(Error::Protocol(error)),
+                (Ok(_), Err(error)) => break Err(error),
+                (Ok((consumed, last)), Ok(())) => {
+                    // Payload bytes are consumed whole, as promised by
+                    // `payload_remaining`.
+                    debug_assert_eq!(consumed, n);
+                    filled += n;
+                    if last.is_some() {
+                        done = last;
+                        break Ok(());
+                    }
+                }
+            }
+        };
+        self.message.truncate(filled);
+        result?;
+        let Some(kind) = done else { return Ok(None) };
+        self.collecting = false;
+        let bytes = std::mem::take(&mut self.message);
+        Ok(Some(whole(kind, bytes)?))
     }
 
     /// The read buffer's current size.
@@ -359,5 +389,60 @@ impl Inbox {
             link.with_shared(Shared::shutdown);
         }
         error
+    }
+}
+
+/// A complete message of `kind` made of `bytes`.
+fn whole(kind: DataKind, bytes: Vec<u8>) -> Result<Message, Error> {
+    match kind {
+        DataKind::Binary => Ok(Message::Binary(bytes)),
+        // The core validated the text as it arrived.
+        DataKind::Text => String::from_utf8(bytes)
+            .map(Message::Text)
+            .map_err(|_| Error::Protocol(barews::ProtocolError::InvalidUtf8)),
+    }
+}
+
+/// Writes out everything queued, then reads from the transport into
+/// `target`, waking up for the core's timers and giving up at `deadline`.
+/// Replies and queued messages thus leave in one write per batch of input.
+fn read_waiting<T: Stream, S: Side>(
+    link: &mut impl Link<T, S>,
+    deadline: Option<Instant>,
+    target: &mut [u8],
+    eof: &mut bool,
+) -> Result<usize, Error> {
+    link.with_shared(Shared::flush)?;
+    loop {
+        let now = Instant::now();
+        let timer = link.with_shared(|shared| shared.timer_deadline());
+        if timer.is_some_and(|at| at <= now) {
+            link.with_shared(Shared::fire_timers)?;
+            continue;
+        }
+        if deadline.is_some_and(|at| at <= now) {
+            return Err(Error::Timeout);
+        }
+        let wake = [timer, deadline].into_iter().flatten().min();
+        let wait = wake.map(|at| at.saturating_duration_since(now).max(Duration::from_millis(1)));
+        match link.read(target, wait) {
+            Ok(0) => {
+                *eof = true;
+                return Err(link.with_shared(|shared| {
+                    shared.shutdown();
+                    if shared.conn.is_closed() {
+                        shared.closed_error()
+                    } else {
+                        Error::AbnormalClosure
+                    }
+                }));
+            }
+            Ok(n) => return Ok(n),
+            Err(e) if is_timeout(&e) || e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                link.with_shared(Shared::shutdown);
+                return Err(Error::Io(e));
+            }
+        }
     }
 }

@@ -251,16 +251,29 @@ mod tests {
     use crate::message::Message;
     use std::io::{Read, Write};
 
-    /// A transport that hands out scripted input in reads as large as the
-    /// reader asks for, and swallows output.
+    /// A transport that hands out scripted input in reads of at most
+    /// `max_read` bytes, times out once when it reaches `stall_at`, and
+    /// keeps its output.
     struct Scripted {
         input: Vec<u8>,
         at: usize,
+        max_read: usize,
+        stall_at: Option<usize>,
+        output: Vec<u8>,
+        reads: usize,
     }
 
     impl Read for Scripted {
         fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-            let n = buf.len().min(self.input.len() - self.at);
+            if self.stall_at == Some(self.at) {
+                self.stall_at = None;
+                return Err(io::ErrorKind::TimedOut.into());
+            }
+            self.reads += 1;
+            let mut n = buf.len().min(self.input.len() - self.at).min(self.max_read);
+            if let Some(stall) = self.stall_at {
+                n = n.min(stall - self.at);
+            }
             buf[..n].copy_from_slice(&self.input[self.at..self.at + n]);
             self.at += n;
             Ok(n)
@@ -269,6 +282,7 @@ mod tests {
 
     impl Write for Scripted {
         fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.output.extend_from_slice(buf);
             Ok(buf.len())
         }
         fn flush(&mut self) -> io::Result<()> {
@@ -314,7 +328,77 @@ mod tests {
             max_read_buffer_size: max,
             ..SocketOptions::default()
         };
-        WebSocket::server_from_raw(Scripted { input, at: 0 }, &[], options).unwrap()
+        let stream = Scripted {
+            input,
+            at: 0,
+            max_read: usize::MAX,
+            stall_at: None,
+            output: Vec::new(),
+            reads: 0,
+        };
+        WebSocket::server_from_raw(stream, &[], options).unwrap()
+    }
+
+    /// `text` as a message of masked frames of `frame_len` bytes each.
+    fn text_frames(text: &str, frame_len: usize) -> Vec<u8> {
+        let mut input = Vec::new();
+        let mut pieces = text.as_bytes().chunks(frame_len).peekable();
+        let mut opcode = 0x1;
+        while let Some(piece) = pieces.next() {
+            input.extend(client_frame(opcode, pieces.peek().is_none(), piece));
+            opcode = 0x0;
+        }
+        input
+    }
+
+    /// About 300 KB of text with two- and three-byte characters, so frame
+    /// and read boundaries fall inside characters.
+    fn long_text() -> String {
+        "Grüße, 世界! 0123456789 ".repeat(10_000)
+    }
+
+    #[test]
+    fn large_frames_read_straight_into_the_message_arrive_whole() {
+        let text = long_text();
+        for (frame_len, max_read) in [(100_000, usize::MAX), (70_001, 999), (text.len(), 4096)] {
+            let mut input = text_frames(&text, frame_len);
+            input.extend(client_frame(0x2, true, b"next"));
+            let mut socket = server(input, 512, 512);
+            socket.shared.stream.max_read = max_read;
+            assert_eq!(socket.read().unwrap(), Message::Text(text.clone()), "{frame_len}");
+            assert_eq!(socket.read().unwrap(), Message::Binary(b"next".to_vec()));
+            if max_read == usize::MAX {
+                // Through the 512-byte read buffer this would take over 600
+                // reads; read straight into the message, a few per frame.
+                let reads = socket.shared.stream.reads;
+                assert!(reads <= 4 * text.len().div_ceil(frame_len), "{reads} reads");
+            }
+        }
+    }
+
+    #[test]
+    fn invalid_utf8_deep_in_a_directly_read_frame_fails_with_1007() {
+        let mut bytes = long_text().into_bytes();
+        bytes[200_000] = 0xFF;
+        let mut input = client_frame(0x1, true, &bytes);
+        input.extend(client_frame(0x2, true, b"never read"));
+        let mut socket = server(input, 512, 512);
+        assert!(matches!(socket.read(), Err(Error::Protocol(barews::ProtocolError::InvalidUtf8))));
+        // The Close went out with code 1007 (0x03EF), unmasked.
+        let output = &socket.shared.stream.output;
+        assert_eq!(output[0], 0x88);
+        assert_eq!(output[2..4], [0x03, 0xEF]);
+    }
+
+    #[test]
+    fn a_timeout_in_the_middle_of_a_direct_read_loses_nothing() {
+        let text = long_text();
+        let input = text_frames(&text, text.len());
+        let mut socket = server(input, 512, 512);
+        socket.shared.stream.stall_at = Some(150_001);
+        socket.shared.options.read_timeout = Some(Duration::from_millis(20));
+        assert!(matches!(socket.read(), Err(Error::Timeout)));
+        assert_eq!(socket.read().unwrap(), Message::Text(text));
     }
 
     #[test]

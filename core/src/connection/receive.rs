@@ -244,6 +244,48 @@ impl<S: Side> Connection<S> {
         }
     }
 
+    /// How many of the next bytes from the peer are payload of the current
+    /// data frame, to be handed out as they are: 0 between frames, inside
+    /// a compressed message (its bytes are inflated elsewhere) and once
+    /// the connection has failed or the peer's Close arrived.
+    ///
+    /// While it is `n > 0`, the next `n` bytes carry no header, and
+    /// [`receive`](Self::receive) called on them unmasks (and checks) them
+    /// where they are and hands them out as one chunk. A caller collecting
+    /// whole messages can therefore read them straight into the message's
+    /// storage and call `receive` on that region, skipping the copy out of
+    /// a read buffer.
+    ///
+    /// ```
+    /// use barews::config::Config;
+    /// use barews::connection::{Connection, Event};
+    ///
+    /// let mut conn = Connection::server(Config::new());
+    /// // A masked binary frame announcing 6 bytes (key 0), 2 of them here.
+    /// let mut buf = [0x82, 0x86, 0, 0, 0, 0, b'a', b'b'];
+    /// conn.receive(&mut buf).unwrap();
+    /// assert_eq!(conn.payload_remaining(), 4);
+    /// // The next 4 bytes, wherever the caller put them, are payload.
+    /// let mut rest = *b"cdef";
+    /// let received = conn.receive(&mut rest).unwrap();
+    /// assert!(matches!(received.event, Some(Event::Data { payload: b"cdef", last: true, .. })));
+    /// assert_eq!(conn.payload_remaining(), 0);
+    /// ```
+    pub fn payload_remaining(&self) -> u64 {
+        let compressed = self.inbound.message.is_some_and(|message| message.compressed);
+        match self.inbound.frame {
+            Some(frame)
+                if !compressed
+                    && self.failure.is_none()
+                    && self.expired.is_none()
+                    && !self.close_received =>
+            {
+                frame.remaining
+            }
+            _ => 0,
+        }
+    }
+
     /// Checks a data frame against the message sequence (section 5.4) and
     /// the size limits, before any of its payload is looked at.
     #[cfg_attr(target_pointer_width = "64", inline)]
