@@ -6,6 +6,8 @@
 //!   receives them, encoding server and client frames, fragmented messages
 //!   and the server's opening handshake, all in memory;
 //! - `benches/primitives.rs` (criterion): masking and UTF-8 validation;
+//! - `benches/deflate.rs` (criterion): permessage-deflate, barews with and
+//!   without it against ratchet, in memory ([`deflate`]);
 //! - `src/bin/e2e.rs`: echo servers over loopback TCP driven by a
 //!   pipelined load client ([`load`]), with a raw TCP echo as the upper
 //!   bound;
@@ -18,6 +20,7 @@
 //! and small statistics helpers ([`stats`]).
 
 pub mod alloc_count;
+pub mod deflate;
 pub mod echo;
 pub mod frames;
 pub mod load;
