@@ -14,7 +14,7 @@
 //!   compresses messages of at least the configured size.
 //!
 //! Memory per connection: the decompressor state (about 10 KiB, boxed),
-//! the compressor state (about 64 KiB plus its buffers, boxed, created on
+//! the compressor state (about 312 KiB with its buffers, boxed, created on
 //! the first compressed send), and the caller's inflate window (32 KiB for
 //! a peer using 15-bit windows).
 
