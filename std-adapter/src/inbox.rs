@@ -8,6 +8,7 @@ use crate::shared::Shared;
 use crate::stream::Stream;
 use barews::close::CloseFrame;
 use barews::connection::{DataKind, Event, Role, Side};
+use barews::frame::MAX_HEADER_LEN;
 use std::io;
 use std::ops::Range;
 use std::time::{Duration, Instant};
@@ -111,6 +112,12 @@ pub(crate) struct Inbox {
     message: Vec<u8>,
     /// `message` holds the start of a message whose rest is to come.
     collecting: bool,
+    /// The last whole message was large: the next one probably is too, so
+    /// with the read buffer empty, a read takes only a frame header's
+    /// worth of bytes and the payload goes straight to the message.
+    expect_large: bool,
+    /// The next read into the buffer takes at most a frame header.
+    header_only: bool,
     /// The configured maximum message size, capping what is reserved
     /// ahead.
     max_message: usize,
@@ -136,6 +143,8 @@ impl Inbox {
             end: leftover.len(),
             message: Vec::new(),
             collecting: false,
+            expect_large: false,
+            header_only: false,
             max_message: usize::try_from(options.config.get_max_message_len())
                 .unwrap_or(usize::MAX),
             window: vec![0u8; window].into_boxed_slice(),
@@ -153,7 +162,9 @@ impl Inbox {
         // Events go to the caller: a message `next_message` was collecting
         // is abandoned.
         self.collecting = false;
-        let at = self.next_event_at(link, deadline)?;
+        let at = self.next_event_at(link, deadline, false)?;
+        // Without `direct` there is always an event.
+        let at = at.ok_or_else(|| Error::Io(io::Error::other("no event")))?;
         Ok(at.resolve(&self.buf, &self.window))
     }
 
@@ -168,12 +179,13 @@ impl Inbox {
         deadline: Option<Instant>,
     ) -> Result<Message, Error> {
         loop {
-            if self.collecting {
-                if let Some(message) = self.read_payload_direct(link, deadline)? {
-                    return Ok(message);
-                }
+            if let Some(message) = self.read_payload_direct(link, deadline)? {
+                return Ok(message);
             }
-            let at = self.next_event_at(link, deadline)?;
+            self.header_only = self.expect_large && !self.collecting;
+            let at = self.next_event_at(link, deadline, true);
+            self.header_only = false;
+            let Some(at) = at? else { continue };
             let event = at.resolve(&self.buf, &self.window);
             let message = match event {
                 Event::Data { kind, payload, first, last } => {
@@ -193,6 +205,7 @@ impl Inbox {
                     if !last {
                         continue;
                     }
+                    self.expect_large = self.message.len() >= DIRECT_READ;
                     whole(kind, std::mem::take(&mut self.message))?
                 }
                 Event::Ping(payload) => Message::Ping(payload.to_vec()),
@@ -205,20 +218,28 @@ impl Inbox {
         }
     }
 
+    /// The next event. With `direct`, returns `None` instead of reading
+    /// into the buffer when what comes next is a payload large enough for
+    /// [`read_payload_direct`](Self::read_payload_direct).
     fn next_event_at<T: Stream, S: Side>(
         &mut self,
         link: &mut impl Link<T, S>,
         deadline: Option<Instant>,
-    ) -> Result<EventAt, Error> {
+        direct: bool,
+    ) -> Result<Option<EventAt>, Error> {
         loop {
             match self.step(link)? {
-                Step::Event(at) => return Ok(at),
+                Step::Event(at) => return Ok(Some(at)),
                 Step::Progress => continue,
                 Step::NeedInput => {}
             }
-            let closed = link.with_shared(|shared| shared.conn.is_closed());
+            let (closed, remaining) = link
+                .with_shared(|shared| (shared.conn.is_closed(), shared.conn.payload_remaining()));
             if closed {
                 return Err(self.finish_closed(link));
+            }
+            if direct && self.start == self.end && remaining >= DIRECT_READ as u64 {
+                return Ok(None);
             }
             self.fill(link, deadline)?;
         }
@@ -274,7 +295,12 @@ impl Inbox {
             // frame fits the minimum buffer.
             return Err(Error::Io(io::Error::other("read buffer full")));
         }
-        let n = read_waiting(link, deadline, &mut self.buf[self.end..], &mut self.eof)?;
+        let room = if self.header_only && self.start == self.end {
+            &mut self.buf[self.end..self.end + MAX_HEADER_LEN]
+        } else {
+            &mut self.buf[self.end..]
+        };
+        let n = read_waiting(link, deadline, room, &mut self.eof)?;
         self.end += n;
         if self.end == self.buf.len() {
             self.grow();
@@ -294,24 +320,35 @@ impl Inbox {
     ) -> Result<Option<Message>, Error> {
         let remaining = link.with_shared(|shared| shared.conn.payload_remaining());
         let remaining = usize::try_from(remaining).unwrap_or(usize::MAX);
-        if self.start != self.end || remaining <= self.buf.len() {
+        if self.start != self.end || remaining < DIRECT_READ {
             return Ok(None);
         }
-        // The core admitted the frame under the message size limit.
-        let start = self.message.len();
-        let end = start.saturating_add(remaining);
-        self.message.resize(end, 0);
-        let mut filled = start;
+        if !self.collecting {
+            // The message starts here: its header was all the buffer held.
+            self.message.clear();
+            let announced = link.with_shared(|shared| shared.conn.receiving_message_len());
+            let announced = usize::try_from(announced.unwrap_or(0)).unwrap_or(usize::MAX);
+            self.message.reserve(announced.min(self.max_message));
+            self.collecting = true;
+        }
+        // The core admitted the frame under the message size limit. Memory
+        // is committed as the payload arrives (doubling), not all at once
+        // on the peer's word.
+        let mut filled = self.message.len();
+        let frame_end = filled.saturating_add(remaining);
         let mut done = None;
         let result = loop {
-            if filled == end {
+            if filled == frame_end {
                 break Ok(());
             }
-            let n =
-                match read_waiting(link, deadline, &mut self.message[filled..end], &mut self.eof) {
-                    Ok(n) => n,
-                    Err(error) => break Err(error),
-                };
+            if filled == self.message.len() {
+                let grow = (frame_end - filled).min(filled.max(4 * DIRECT_READ));
+                self.message.resize(filled + grow, 0);
+            }
+            let n = match read_waiting(link, deadline, &mut self.message[filled..], &mut self.eof) {
+                Ok(n) => n,
+                Err(error) => break Err(error),
+            };
             let region = &mut self.message[filled..filled + n];
             let outcome = link.with_shared(|shared| {
                 let received = shared.conn.receive(region).map(|received| match received.event {
@@ -341,6 +378,7 @@ impl Inbox {
         result?;
         let Some(kind) = done else { return Ok(None) };
         self.collecting = false;
+        self.expect_large = true;
         let bytes = std::mem::take(&mut self.message);
         Ok(Some(whole(kind, bytes)?))
     }
@@ -391,6 +429,10 @@ impl Inbox {
         error
     }
 }
+
+/// Payloads from this size up are read straight into the message being
+/// collected rather than through the read buffer.
+const DIRECT_READ: usize = 16 * 1024;
 
 /// A complete message of `kind` made of `bytes`.
 fn whole(kind: DataKind, bytes: Vec<u8>) -> Result<Message, Error> {

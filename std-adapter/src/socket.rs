@@ -398,6 +398,8 @@ mod tests {
         socket.shared.stream.stall_at = Some(150_001);
         socket.shared.options.read_timeout = Some(Duration::from_millis(20));
         assert!(matches!(socket.read(), Err(Error::Timeout)));
+        // Plenty of time for the rest, even for a slow test build.
+        socket.shared.options.read_timeout = Some(Duration::from_secs(60));
         assert_eq!(socket.read().unwrap(), Message::Text(text));
     }
 
