@@ -94,7 +94,13 @@ pub(crate) enum Scan {
 
 /// Whether `byte` may appear in an RFC 7230 token.
 pub(crate) fn is_tchar(byte: u8) -> bool {
-    byte.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&byte)
+    // A match rather than a search of the symbol list: `contains` on
+    // bytes links `memchr` (about 0.2 KiB on Cortex-M).
+    byte.is_ascii_alphanumeric()
+        || matches!(
+            byte,
+            b'!' | b'#'..=b'\'' | b'*' | b'+' | b'-' | b'.' | b'^' | b'_' | b'`' | b'|' | b'~'
+        )
 }
 
 /// Whether `text` is a non-empty RFC 7230 token.

@@ -139,7 +139,8 @@ impl<'a> ClientRequest<'a> {
     /// Writes the `Host` value: brackets around an IPv6 literal, and the
     /// port unless it is the default.
     pub(super) fn write_host(&self, e: &mut Emitter<'_>) {
-        let ipv6 = self.host.contains(':') && !self.host.starts_with('[');
+        // Byte loops rather than `str::contains`, which links `memchr`.
+        let ipv6 = self.host.bytes().any(|b| b == b':') && !self.host.starts_with('[');
         if ipv6 {
             e.str("[");
         }
@@ -158,8 +159,10 @@ impl<'a> ClientRequest<'a> {
     /// inject a line or produce a request a server must refuse.
     pub(super) fn validate(&self) -> Result<(), RequestError> {
         let host = self.host.as_bytes();
-        let host_ok =
-            !host.is_empty() && host.iter().all(|&b| b.is_ascii_graphic() && !b"/?#@".contains(&b));
+        let host_ok = !host.is_empty()
+            && host
+                .iter()
+                .all(|&b| b.is_ascii_graphic() && !matches!(b, b'/' | b'?' | b'#' | b'@'));
         if !host_ok {
             return Err(RequestError::InvalidHost);
         }
