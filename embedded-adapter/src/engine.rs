@@ -157,18 +157,33 @@ impl<'b, S: Side, C: Clock> Engine<'b, S, C> {
     pub(crate) fn input_space(&mut self) -> &mut [u8] {
         let gap = self.rx_start;
         if gap > 0 {
-            // Moved in pieces no longer than the gap, which never overlap:
-            // `memcpy` is in every firmware already, while `copy_within`
-            // would add a `memmove` of about 1.5 KiB on Cortex-M.
             let len = self.rx_end - gap;
-            let mut done = 0;
-            while done < len {
-                let n = (len - done).min(gap);
-                let (front, back) = self.rx.split_at_mut(done + gap);
-                if let (Some(to), Some(from)) = (front.get_mut(done..done + n), back.get(..n)) {
-                    to.copy_from_slice(from);
+            if cfg!(target_pointer_width = "64") {
+                // Moved in pieces no longer than the gap, which never
+                // overlap, with `memcpy` (`copy_within` would add a
+                // `memmove` of about 1.5 KiB on Cortex-M).
+                let mut done = 0;
+                while done < len {
+                    let n = (len - done).min(gap);
+                    let (front, back) = self.rx.split_at_mut(done + gap);
+                    if let (Some(to), Some(from)) = (front.get_mut(done..done + n), back.get(..n))
+                    {
+                        to.copy_from_slice(from);
+                    }
+                    done += n;
                 }
-                done += n;
+            } else {
+                // One byte at a time, front to back, which is safe for a
+                // move towards the front: the shortest code, and the move
+                // is rare (a frame cut at the end of the buffer) and
+                // shorter than the buffer.
+                for i in 0..len {
+                    if let Some(&byte) = self.rx.get(gap + i) {
+                        if let Some(slot) = self.rx.get_mut(i) {
+                            *slot = byte;
+                        }
+                    }
+                }
             }
             self.rx_end = len;
             self.rx_start = 0;
