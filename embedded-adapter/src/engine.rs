@@ -166,8 +166,7 @@ impl<'b, S: Side, C: Clock> Engine<'b, S, C> {
                 while done < len {
                     let n = (len - done).min(gap);
                     let (front, back) = self.rx.split_at_mut(done + gap);
-                    if let (Some(to), Some(from)) = (front.get_mut(done..done + n), back.get(..n))
-                    {
+                    if let (Some(to), Some(from)) = (front.get_mut(done..done + n), back.get(..n)) {
                         to.copy_from_slice(from);
                     }
                     done += n;
