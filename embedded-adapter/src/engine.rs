@@ -9,24 +9,13 @@ use barews::ProtocolError;
 use barews::close::{CloseCode, CloseFrame};
 use barews::connection::{Connection, DataKind, Event, Expired, PayloadMask, SendError, Side};
 
-/// A run of bytes in the receive buffer, by position.
+/// An [`Event`] without its bytes.
 #[derive(Clone, Copy)]
-pub(crate) struct Span {
-    start: usize,
-    len: usize,
-}
-
-impl Span {
-    /// Where `bytes`, a part of the buffer that starts at address `base`,
-    /// sits in it. Empty runs may point anywhere (an empty Close reason is
-    /// a static `""`), so they are all the same empty span.
-    fn of(base: usize, bytes: &[u8]) -> Span {
-        if bytes.is_empty() {
-            Span { start: 0, len: 0 }
-        } else {
-            Span { start: bytes.as_ptr().addr().wrapping_sub(base), len: bytes.len() }
-        }
-    }
+enum Shape {
+    Data { kind: DataKind, first: bool, last: bool },
+    Ping,
+    Pong,
+    Close(Option<CloseCode>),
 }
 
 /// An [`Event`] with its bytes given by position rather than borrowed.
@@ -35,26 +24,29 @@ impl Span {
 /// in the next cannot return that borrow (the borrow checker cannot tell
 /// the passes apart), so the event found is recorded by position and
 /// rebuilt from the buffer after the loop.
+///
+/// An event's bytes (a data chunk, a control payload, a Close reason) are
+/// always the last ones the core consumed for it, so their end and
+/// length place them.
 #[derive(Clone, Copy)]
-pub(crate) enum Located {
-    Data { kind: DataKind, span: Span, first: bool, last: bool },
-    Ping(Span),
-    Pong(Span),
-    Close { code: Option<CloseCode>, reason: Span },
+pub(crate) struct Located {
+    shape: Shape,
+    /// Where the event's bytes end in the receive buffer.
+    end: usize,
+    len: usize,
 }
 
 impl Located {
-    fn new(base: usize, event: &Event<'_>) -> Located {
-        match *event {
+    fn new(end: usize, event: &Event<'_>) -> Located {
+        let (shape, bytes) = match *event {
             Event::Data { kind, payload, first, last } => {
-                Located::Data { kind, span: Span::of(base, payload), first, last }
+                (Shape::Data { kind, first, last }, payload)
             }
-            Event::Ping(payload) => Located::Ping(Span::of(base, payload)),
-            Event::Pong(payload) => Located::Pong(Span::of(base, payload)),
-            Event::Close(frame) => {
-                Located::Close { code: frame.code, reason: Span::of(base, frame.reason.as_bytes()) }
-            }
-        }
+            Event::Ping(payload) => (Shape::Ping, payload),
+            Event::Pong(payload) => (Shape::Pong, payload),
+            Event::Close(frame) => (Shape::Close(frame.code), frame.reason.as_bytes()),
+        };
+        Located { shape, end, len: bytes.len() }
     }
 }
 
@@ -96,13 +88,12 @@ impl<'b, S: Side, C: Clock> Engine<'b, S, C> {
     /// Hands the unread bytes to the core once, then moves what it owes
     /// into the send buffer.
     pub(crate) fn step(&mut self) -> Result<Step, ProtocolError> {
-        let base = self.rx.as_ptr().addr();
         let buf = self.rx.get_mut(self.rx_start..self.rx_end).unwrap_or_default();
         let step = match self.conn.receive(buf) {
             Ok(received) => {
                 self.rx_start += received.consumed;
                 match received.event {
-                    Some(event) => Ok(Step::Event(Located::new(base, &event))),
+                    Some(event) => Ok(Step::Event(Located::new(self.rx_start, &event))),
                     None if received.consumed > 0 => Ok(Step::Progress),
                     None => Ok(Step::NeedInput),
                 }
@@ -120,19 +111,16 @@ impl<'b, S: Side, C: Clock> Engine<'b, S, C> {
     /// The event recorded by [`step`](Self::step), borrowing the buffer
     /// again. Its bytes stay in place until the next read.
     pub(crate) fn event(&self, at: Located) -> Event<'_> {
-        let bytes = |span: Span| -> &[u8] {
-            self.rx.get(span.start..).and_then(|rest| rest.get(..span.len)).unwrap_or_default()
-        };
-        match at {
-            Located::Data { kind, span, first, last } => {
-                Event::Data { kind, payload: bytes(span), first, last }
-            }
-            Located::Ping(span) => Event::Ping(bytes(span)),
-            Located::Pong(span) => Event::Pong(bytes(span)),
-            Located::Close { code, reason } => Event::Close(CloseFrame {
+        let bytes = at.end.checked_sub(at.len).and_then(|start| self.rx.get(start..at.end));
+        let bytes = bytes.unwrap_or_default();
+        match at.shape {
+            Shape::Data { kind, first, last } => Event::Data { kind, payload: bytes, first, last },
+            Shape::Ping => Event::Ping(bytes),
+            Shape::Pong => Event::Pong(bytes),
+            Shape::Close(code) => Event::Close(CloseFrame {
                 code,
                 // The core validated it already.
-                reason: core::str::from_utf8(bytes(reason)).unwrap_or_default(),
+                reason: core::str::from_utf8(bytes).unwrap_or_default(),
             }),
         }
     }
@@ -157,18 +145,32 @@ impl<'b, S: Side, C: Clock> Engine<'b, S, C> {
     pub(crate) fn input_space(&mut self) -> &mut [u8] {
         let gap = self.rx_start;
         if gap > 0 {
-            // Moved in pieces no longer than the gap, which never overlap:
-            // `memcpy` is in every firmware already, while `copy_within`
-            // would add a `memmove` of about 1.5 KiB on Cortex-M.
             let len = self.rx_end - gap;
-            let mut done = 0;
-            while done < len {
-                let n = (len - done).min(gap);
-                let (front, back) = self.rx.split_at_mut(done + gap);
-                if let (Some(to), Some(from)) = (front.get_mut(done..done + n), back.get(..n)) {
-                    to.copy_from_slice(from);
+            if cfg!(target_pointer_width = "64") {
+                // Moved in pieces no longer than the gap, which never
+                // overlap, with `memcpy` (`copy_within` would add a
+                // `memmove` of about 1.5 KiB on Cortex-M).
+                let mut done = 0;
+                while done < len {
+                    let n = (len - done).min(gap);
+                    let (front, back) = self.rx.split_at_mut(done + gap);
+                    if let (Some(to), Some(from)) = (front.get_mut(done..done + n), back.get(..n)) {
+                        to.copy_from_slice(from);
+                    }
+                    done += n;
                 }
-                done += n;
+            } else {
+                // One byte at a time, front to back, which is safe for a
+                // move towards the front: the shortest code, and the move
+                // is rare (a frame cut at the end of the buffer) and
+                // shorter than the buffer.
+                for i in 0..len {
+                    if let Some(&byte) = self.rx.get(gap + i) {
+                        if let Some(slot) = self.rx.get_mut(i) {
+                            *slot = byte;
+                        }
+                    }
+                }
             }
             self.rx_end = len;
             self.rx_start = 0;

@@ -110,7 +110,12 @@ pub(crate) fn check_response<'r, K: MaskKeys, C: Clock, E>(
     let (protocol, consumed) = match handshake.receive(engine.unread()) {
         Ok(ResponseStatus::Complete { response, consumed }) => {
             // The same text as in the request, which outlives the buffer.
-            (response.protocol().and_then(|p| offered.iter().copied().find(|o| *o == p)), consumed)
+            (
+                response
+                    .protocol()
+                    .and_then(|p| offered.iter().copied().find(|o| o.bytes().eq(p.bytes()))),
+                consumed,
+            )
         }
         Ok(ResponseStatus::Partial) if full => {
             return Err(Error::Response(ResponseError::HeadTooLarge));

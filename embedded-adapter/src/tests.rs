@@ -564,3 +564,43 @@ fn unread_bytes_move_to_the_front_in_pieces() {
         assert_eq!(seen, expected);
     }
 }
+
+#[test]
+fn events_borrow_the_right_bytes_at_every_read_chunking() {
+    // Each event's bytes are found again by position after the read loop:
+    // a data chunk, a Ping payload and a Close reason, whatever the reads.
+    let mut peer = client_peer();
+    let mut input = REQUEST.to_vec();
+    input.extend(frame(&mut peer, DataKind::Binary, b"abc"));
+    peer.ping(b"ping!").unwrap();
+    peer.pong(b"").unwrap();
+    peer.close(CloseCode::NORMAL, "bye now").unwrap();
+    input.extend(owed(&mut peer));
+    for read in [1, 2, 5, 1000] {
+        let script = Script::new(input.clone()).chunks(read, usize::MAX);
+        let (mut rx, mut tx) = ([0u8; 256], [0u8; 256]);
+        let mut ws = Server::new().accept(script, &mut rx, &mut tx).unwrap();
+        let mut data = Vec::new();
+        loop {
+            match ws.read().unwrap() {
+                Event::Data { payload, last, .. } => {
+                    data.extend_from_slice(payload);
+                    if last {
+                        break;
+                    }
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+        assert_eq!(data, b"abc");
+        assert_eq!(ws.read().unwrap(), Event::Pong(b""));
+        assert_eq!(ws.read().unwrap(), Event::Ping(b"ping!"));
+        match ws.read().unwrap() {
+            Event::Close(frame) => {
+                assert_eq!(frame.code, Some(CloseCode::NORMAL));
+                assert_eq!(frame.reason, "bye now");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}

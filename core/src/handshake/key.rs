@@ -39,6 +39,12 @@ impl SecKey {
         ascii_str(&self.0)
     }
 
+    /// The key's bytes, for writers that need no `&str` (and so no UTF-8
+    /// check).
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+
     /// The `Sec-WebSocket-Accept` value that answers this key:
     /// base64(SHA-1(key + GUID)).
     pub fn accept(&self) -> AcceptKey {
@@ -67,7 +73,7 @@ impl AcceptKey {
     /// Whether a received header value equals this key. The comparison is
     /// exact, byte for byte.
     pub fn matches(&self, value: &[u8]) -> bool {
-        self.0[..] == *value
+        super::head::same(&self.0, value)
     }
 }
 

@@ -124,7 +124,9 @@ impl<'r, const MAX_HEADERS: usize> ClientHandshake<'r, MAX_HEADERS> {
             e.str(" HTTP/1.1\r\nHost: ");
             request.write_host(e);
             e.str("\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n");
-            e.header("Sec-WebSocket-Key", self.key.as_str());
+            e.str("Sec-WebSocket-Key: ");
+            e.bytes(self.key.as_bytes());
+            e.str("\r\n");
             e.str("Sec-WebSocket-Version: 13\r\n");
             if let Some(origin) = request.get_origin() {
                 e.header("Origin", origin);

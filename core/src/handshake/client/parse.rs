@@ -6,7 +6,7 @@
 //! the two), except empty lines before the status line, which a server
 //! has no reason to send.
 
-use crate::handshake::head::is_token;
+use crate::handshake::head::{is_token, strip};
 
 /// A complete response head, its syntax checked.
 pub(super) struct Head<'a> {
@@ -74,19 +74,27 @@ impl<'a> Iterator for Lines<'a> {
         let end = rest.iter().position(|&b| b == b'\n')?;
         self.at += end + 1;
         let line = rest.get(..end)?;
-        Some(line.strip_suffix(b"\r").unwrap_or(line))
+        Some(strip_suffix_cr(line))
     }
 }
 
 /// The status line's minor version and status code:
 /// `HTTP/1.x SP 3DIGIT [SP reason-phrase]`.
+/// `line` without a final CR.
+fn strip_suffix_cr(line: &[u8]) -> &[u8] {
+    match line.split_last() {
+        Some((b'\r', head)) => head,
+        _ => line,
+    }
+}
+
 fn status_line(line: &[u8]) -> Option<(u8, u16)> {
-    let rest = line.strip_prefix(b"HTTP/1.")?;
+    let rest = strip(line, b"HTTP/1.")?;
     let (&minor, rest) = rest.split_first()?;
     if minor != b'0' && minor != b'1' {
         return None;
     }
-    let rest = rest.strip_prefix(b" ")?;
+    let rest = strip(rest, b" ")?;
     let (code, reason) = rest.split_at_checked(3)?;
     let mut status = 0;
     for &digit in code {
@@ -96,7 +104,7 @@ fn status_line(line: &[u8]) -> Option<(u8, u16)> {
         status = status * 10 + u16::from(digit - b'0');
     }
     // The reason phrase may be absent; after its space, it is text.
-    if let Some(reason) = reason.strip_prefix(b" ") {
+    if let Some(reason) = strip(reason, b" ") {
         if !is_field_text(reason) {
             return None;
         }

@@ -1,7 +1,7 @@
 //! What a client asks for in its upgrade request.
 
 use crate::handshake::head::{
-    are_valid_extra_headers, is_safe_value, is_token, is_valid_extension, list_elements,
+    are_valid_extra_headers, is_safe_value, is_token, is_valid_extension, list_elements, same,
 };
 use crate::handshake::writer::Emitter;
 use core::fmt;
@@ -139,7 +139,9 @@ impl<'a> ClientRequest<'a> {
     /// Writes the `Host` value: brackets around an IPv6 literal, and the
     /// port unless it is the default.
     pub(super) fn write_host(&self, e: &mut Emitter<'_>) {
-        let ipv6 = self.host.contains(':') && !self.host.starts_with('[');
+        // Byte loops rather than `str::contains`, which links `memchr`.
+        let ipv6 =
+            self.host.bytes().any(|b| b == b':') && self.host.as_bytes().first() != Some(&b'[');
         if ipv6 {
             e.str("[");
         }
@@ -158,20 +160,23 @@ impl<'a> ClientRequest<'a> {
     /// inject a line or produce a request a server must refuse.
     pub(super) fn validate(&self) -> Result<(), RequestError> {
         let host = self.host.as_bytes();
-        let host_ok =
-            !host.is_empty() && host.iter().all(|&b| b.is_ascii_graphic() && !b"/?#@".contains(&b));
+        let host_ok = !host.is_empty()
+            && host
+                .iter()
+                .all(|&b| b.is_ascii_graphic() && !matches!(b, b'/' | b'?' | b'#' | b'@'));
         if !host_ok {
             return Err(RequestError::InvalidHost);
         }
         let path = self.path.as_bytes();
-        if !path.starts_with(b"/") || !path.iter().all(u8::is_ascii_graphic) {
+        if path.first() != Some(&b'/') || !path.iter().all(u8::is_ascii_graphic) {
             return Err(RequestError::InvalidPath);
         }
         if self.origin.is_some_and(|o| o.is_empty() || !o.bytes().all(|b| b.is_ascii_graphic())) {
             return Err(RequestError::InvalidOrigin);
         }
         let protocols = self.protocols;
-        let distinct = |i: usize, p: &str| !protocols[..i].contains(&p);
+        let distinct =
+            |i: usize, p: &str| !protocols[..i].iter().any(|o| same(o.as_bytes(), p.as_bytes()));
         let protocols_ok =
             protocols.iter().enumerate().all(|(i, p)| is_token(p.as_bytes()) && distinct(i, p));
         if !protocols_ok {

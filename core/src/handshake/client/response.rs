@@ -3,7 +3,7 @@
 use super::ClientRequest;
 use crate::handshake::head::{
     HeaderName, extension_name, is_safe_value, is_token, is_valid_extension, list_elements,
-    list_has_token, trim_ows,
+    list_has_token, same, trim_ows,
 };
 use crate::handshake::{AcceptKey, MAX_LIST_LINES};
 use core::fmt;
@@ -83,7 +83,8 @@ impl<'a> Response<'a> {
                     .ok()
                     .filter(|s| is_token(s.as_bytes()))
                     .ok_or(ResponseError::InvalidProtocol)?;
-                if !request.get_protocols().contains(&selected) {
+                if !request.get_protocols().iter().any(|p| same(p.as_bytes(), selected.as_bytes()))
+                {
                     return Err(ResponseError::ProtocolNotOffered);
                 }
                 Some(selected)
