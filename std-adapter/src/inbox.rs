@@ -113,11 +113,10 @@ pub(crate) struct Inbox {
     /// `message` holds the start of a message whose rest is to come.
     collecting: bool,
     /// The last whole message was large: the next one probably is too, so
-    /// with the read buffer empty, a read takes only a frame header's
-    /// worth of bytes and the payload goes straight to the message.
+    /// with the read buffer empty, the first read for it takes only a
+    /// frame header's worth of bytes and the payload goes straight to the
+    /// message.
     expect_large: bool,
-    /// The next read into the buffer takes at most a frame header.
-    header_only: bool,
     /// The configured maximum message size, capping what is reserved
     /// ahead.
     max_message: usize,
@@ -144,7 +143,6 @@ impl Inbox {
             message: Vec::new(),
             collecting: false,
             expect_large: false,
-            header_only: false,
             max_message: usize::try_from(options.config.get_max_message_len())
                 .unwrap_or(usize::MAX),
             window: vec![0u8; window].into_boxed_slice(),
@@ -182,10 +180,7 @@ impl Inbox {
             if let Some(message) = self.read_payload_direct(link, deadline)? {
                 return Ok(message);
             }
-            self.header_only = self.expect_large && !self.collecting;
-            let at = self.next_event_at(link, deadline, true);
-            self.header_only = false;
-            let Some(at) = at? else { continue };
+            let Some(at) = self.next_event_at(link, deadline, true)? else { continue };
             let event = at.resolve(&self.buf, &self.window);
             let message = match event {
                 Event::Data { kind, payload, first, last } => {
@@ -227,6 +222,7 @@ impl Inbox {
         deadline: Option<Instant>,
         direct: bool,
     ) -> Result<Option<EventAt>, Error> {
+        let mut header_only = direct && self.expect_large && !self.collecting;
         loop {
             match self.step(link)? {
                 Step::Event(at) => return Ok(Some(at)),
@@ -241,7 +237,8 @@ impl Inbox {
             if direct && self.start == self.end && remaining >= DIRECT_READ as u64 {
                 return Ok(None);
             }
-            self.fill(link, deadline)?;
+            self.fill(link, deadline, header_only)?;
+            header_only = false;
         }
     }
 
@@ -279,11 +276,14 @@ impl Inbox {
         step
     }
 
-    /// Reads more bytes into the read buffer; see [`read_waiting`].
+    /// Reads more bytes into the read buffer (at most a frame header's
+    /// worth into an empty buffer with `header_only`); see
+    /// [`read_waiting`].
     fn fill<T: Stream, S: Side>(
         &mut self,
         link: &mut impl Link<T, S>,
         deadline: Option<Instant>,
+        header_only: bool,
     ) -> Result<(), Error> {
         if self.start > 0 {
             self.buf.copy_within(self.start..self.end, 0);
@@ -295,7 +295,7 @@ impl Inbox {
             // frame fits the minimum buffer.
             return Err(Error::Io(io::Error::other("read buffer full")));
         }
-        let room = if self.header_only && self.start == self.end {
+        let room = if header_only && self.start == self.end {
             &mut self.buf[self.end..self.end + MAX_HEADER_LEN]
         } else {
             &mut self.buf[self.end..]

@@ -377,6 +377,21 @@ mod tests {
     }
 
     #[test]
+    fn after_a_large_message_only_one_read_is_cut_to_a_header() {
+        let large = vec![7u8; 100_000];
+        let medium = vec![9u8; 10_000];
+        let mut input = client_frame(0x2, true, &large);
+        input.extend(client_frame(0x2, true, &medium));
+        let mut socket = server(input, 4096, 64 * 1024);
+        assert_eq!(socket.read().unwrap(), Message::Binary(large));
+        let before = socket.shared.stream.reads;
+        assert_eq!(socket.read().unwrap(), Message::Binary(medium));
+        // One header-sized read, then reads as large as the buffer.
+        let reads = socket.shared.stream.reads - before;
+        assert!(reads <= 4, "{reads} reads for a 10 KB message");
+    }
+
+    #[test]
     fn invalid_utf8_deep_in_a_directly_read_frame_fails_with_1007() {
         let mut bytes = long_text().into_bytes();
         bytes[200_000] = 0xFF;
