@@ -36,7 +36,9 @@ pub enum MaybeTlsStream {
 }
 
 impl MaybeTlsStream {
-    fn tcp(&self) -> &TcpStream {
+    /// The TCP connection underneath (for its addresses and socket
+    /// options), under TLS or not.
+    pub fn tcp(&self) -> &TcpStream {
         match self {
             MaybeTlsStream::Plain(tcp) => tcp,
             #[cfg(feature = "tls")]
@@ -80,6 +82,10 @@ impl Stream for MaybeTlsStream {
 
     fn set_write_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
         self.tcp().set_write_timeout(timeout)
+    }
+
+    fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
+        self.tcp().set_nodelay(nodelay)
     }
 
     fn shutdown(&mut self) -> io::Result<()> {
@@ -136,7 +142,6 @@ pub fn connect_with(
 ) -> Result<(ClientSocket<MaybeTlsStream>, ResponseInfo), Error> {
     let url = WsUrl::parse(url)?;
     let tcp = open_tcp(&url, options.connect_timeout)?;
-    tcp.set_nodelay(true)?;
     let stream = if url.secure {
         #[cfg(feature = "tls")]
         {

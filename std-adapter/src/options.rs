@@ -45,6 +45,12 @@ pub struct SocketOptions {
     /// How long a write may block; a write that times out breaks the
     /// connection (a frame may be half written).
     pub write_timeout: Option<Duration>,
+    /// Sets `TCP_NODELAY` on the transport (see [`Stream::set_nodelay`]),
+    /// on by default: the socket already gathers its frames into as few
+    /// writes as it can, so Nagle's algorithm would only delay them.
+    ///
+    /// [`Stream::set_nodelay`]: crate::Stream::set_nodelay
+    pub nodelay: bool,
 }
 
 impl Default for SocketOptions {
@@ -55,6 +61,7 @@ impl Default for SocketOptions {
             max_read_buffer_size: DEFAULT_MAX_READ_BUFFER,
             read_timeout: None,
             write_timeout: None,
+            nodelay: true,
         }
     }
 }

@@ -42,6 +42,7 @@ pub(crate) struct Shared<T, S> {
 impl<T: Stream, S: Side> Shared<T, S> {
     pub(crate) fn new(stream: T, conn: Connection<S>, options: SocketOptions) -> io::Result<Self> {
         stream.set_write_timeout(options.write_timeout)?;
+        stream.set_nodelay(options.nodelay)?;
         Ok(Shared {
             stream,
             conn,

@@ -18,6 +18,13 @@ pub trait Stream: Read + Write {
     /// Ends the connection in both directions, so that a reader blocked on
     /// another handle of it wakes up.
     fn shutdown(&mut self) -> io::Result<()>;
+    /// Sends small writes at once rather than waiting to coalesce them
+    /// (TCP's `TCP_NODELAY`). A socket batches its own writes, so waiting
+    /// only adds latency. Streams without such a setting keep this no-op.
+    fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
+        let _ = nodelay;
+        Ok(())
+    }
 }
 
 impl Stream for TcpStream {
@@ -27,6 +34,10 @@ impl Stream for TcpStream {
 
     fn set_write_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
         TcpStream::set_write_timeout(self, timeout)
+    }
+
+    fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
+        TcpStream::set_nodelay(self, nodelay)
     }
 
     fn shutdown(&mut self) -> io::Result<()> {

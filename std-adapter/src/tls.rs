@@ -100,6 +100,10 @@ where
         self.sock.set_write_timeout(timeout)
     }
 
+    fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
+        self.sock.set_nodelay(nodelay)
+    }
+
     fn shutdown(&mut self) -> io::Result<()> {
         // Say goodbye at the TLS layer first, then end TCP.
         self.conn.send_close_notify();

@@ -366,3 +366,23 @@ fn queued_messages_leave_before_a_read_waits() {
     socket.close(CloseCode::NORMAL, "").unwrap();
     assert!(matches!(handle.join().unwrap(), Error::ConnectionClosed));
 }
+
+#[test]
+fn both_ends_send_without_nagle_delay_by_default_and_can_opt_out() {
+    let (addr, handle) = server(|stream| {
+        let (socket, _) = barews_std::accept_with(stream, &ServerOptions::default()).unwrap();
+        socket.get_ref().nodelay().unwrap()
+    });
+    let (socket, _) = barews_std::connect(&url(addr)).unwrap();
+    assert!(socket.get_ref().tcp().nodelay().unwrap());
+    assert!(handle.join().unwrap());
+
+    let mut options = ServerOptions::default();
+    options.socket.nodelay = false;
+    let (addr, handle) = server(move |stream| {
+        let (socket, _) = barews_std::accept_with(stream, &options).unwrap();
+        socket.get_ref().nodelay().unwrap()
+    });
+    let _client = barews_std::connect(&url(addr)).unwrap();
+    assert!(!handle.join().unwrap());
+}
