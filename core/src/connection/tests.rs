@@ -272,6 +272,50 @@ fn a_large_message_streams_through_a_small_buffer() {
     assert_eq!(t.seen, [Seen::Binary(payload)]);
 }
 
+/// 20 000 bytes of ASCII text with `tail` written at `at`.
+fn long_text_with(at: usize, tail: &[u8]) -> Vec<u8> {
+    let mut text: Vec<u8> = (0..20_000u32).map(|i| b'a' + (i % 26) as u8).collect();
+    text[at..at + tail.len()].copy_from_slice(tail);
+    text
+}
+
+#[test]
+fn large_text_frames_validate_across_internal_block_boundaries() {
+    // Code points straddling the 8 KiB blocks text is unmasked and
+    // checked in, with pure ASCII before and after them.
+    for at in [8190, 8191, 8192, 16_382, 16_383] {
+        let text = long_text_with(at, "€".as_bytes());
+        let expected = String::from_utf8(text.clone()).unwrap();
+        for chunk in [usize::MAX, 5000, 8193] {
+            let t = feed_with(&mut server(), &client_frame(0x81, &text), chunk, 1 << 16);
+            assert_eq!(t.seen, [Seen::Text(expected.clone())], "at {at} chunk {chunk}");
+        }
+    }
+}
+
+#[test]
+fn a_block_of_ascii_after_a_cut_code_point_still_fails_with_1007() {
+    // The block before 8192 ends with the lead byte of "€"; the next block
+    // is all ASCII, so the code point never completes.
+    for (at, tail) in [(8191, &b"\xE2"[..]), (8190, &b"\xE2\x82"[..]), (8191, &b"\xF0"[..])] {
+        let text = long_text_with(at, tail);
+        for chunk in [usize::MAX, 8192 + 6] {
+            let t = feed_with(&mut server(), &client_frame(0x81, &text), chunk, 1 << 16);
+            assert_eq!(t.seen, [Seen::Error(ProtocolError::InvalidUtf8)], "at {at}");
+            assert_eq!(close_code_sent(&t.sent), Some(1007));
+        }
+    }
+    // A lead byte ending one block, an ASCII block, then continuation
+    // bytes opening the next: they must not be taken to complete it.
+    let mut text = long_text_with(8191, b"\xE2");
+    text[16_384..16_386].copy_from_slice(b"\x82\xAC");
+    let t = feed(&mut server(), &client_frame(0x81, &text));
+    assert_eq!(t.seen, [Seen::Error(ProtocolError::InvalidUtf8)]);
+    // And an invalid byte deep in the third block.
+    let t = feed(&mut server(), &client_frame(0x81, &long_text_with(17_000, b"\xFF")));
+    assert_eq!(t.seen, [Seen::Error(ProtocolError::InvalidUtf8)]);
+}
+
 // Every violation: the error, the Close queued with its code, and
 // stickiness.
 
