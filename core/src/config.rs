@@ -16,6 +16,8 @@ use crate::time::Duration;
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
+// 4-byte aligned on 32-bit targets, as `Instant` and `Duration` are.
+#[cfg_attr(not(target_pointer_width = "64"), repr(packed(4)))]
 pub struct Config {
     max_frame_len: u64,
     max_message_len: u64,

@@ -9,6 +9,8 @@ use crate::frame::{FrameHeader, OpCode, apply_mask};
 use crate::utf8::Utf8Validator;
 
 /// The data frame whose payload is being delivered.
+// 4-byte aligned on 32-bit targets, as `Config` is.
+#[cfg_attr(not(target_pointer_width = "64"), repr(packed(4)))]
 #[derive(Debug, Clone, Copy)]
 struct FrameProgress {
     remaining: u64,
@@ -20,6 +22,7 @@ struct FrameProgress {
 }
 
 /// The message whose frames are arriving.
+#[cfg_attr(not(target_pointer_width = "64"), repr(packed(4)))]
 #[derive(Debug, Clone, Copy)]
 struct MessageProgress {
     kind: DataKind,

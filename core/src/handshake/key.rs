@@ -88,10 +88,7 @@ impl fmt::Debug for AcceptKey {
 fn sha1(a: &[u8], b: &[u8]) -> [u8; 20] {
     #[cfg(feature = "compact-sha1")]
     {
-        let mut sha = super::sha1::Sha1::new();
-        sha.update(a);
-        sha.update(b);
-        sha.finish()
+        super::sha1::digest(a, b)
     }
     #[cfg(not(feature = "compact-sha1"))]
     {
