@@ -6,7 +6,7 @@ parameter (payload size). Each cell holds the throughput at the median
 time, the median time itself, and the throughput relative to the group's
 reference row (barews unless told otherwise; above 1 = faster than it).
 
-    python3 bench/criterion-tables.py [target/criterion] [--ref decode/text=barews-in-place]
+    python3 bench/criterion-tables.py [target/criterion] [--ref GROUP=IMPL ...]
 """
 
 import json
@@ -50,10 +50,12 @@ def param_key(value):
 
 
 def main():
-    args = [a for a in sys.argv[1:] if not a.startswith("--ref")]
-    refs = dict(
-        a.split("=", 1)[1].split("=", 1) for a in sys.argv[1:] if a.startswith("--ref")
-    )
+    args, refs = sys.argv[1:], {}
+    while "--ref" in args:
+        at = args.index("--ref")
+        group, impl = args[at + 1].split("=", 1)
+        refs[group] = impl
+        del args[at : at + 2]
     root = Path(args[0] if args else "target/criterion")
     groups = {}
     for path in root.glob("**/new/benchmark.json"):
@@ -79,11 +81,11 @@ def main():
                     cells.append("")
                     continue
                 throughput, ns = rows[impl][param]
-                value, text = rate(throughput, ns / 1e9)
+                _, text = rate(throughput, ns / 1e9)
                 cell = f"{text} ({duration(ns)})"
                 if impl != reference and param in rows.get(reference, {}):
-                    ref_value, _ = rate(*[rows[reference][param][0], rows[reference][param][1] / 1e9])
-                    cell += f" {(ns and rows[reference][param][1] / ns):.2f}×"
+                    # Same work per iteration: the time ratio is the speed ratio.
+                    cell += f" {rows[reference][param][1] / ns:.2f}×"
                 cells.append(cell)
             print(f"| {impl} | " + " | ".join(cells) + " |")
         print()

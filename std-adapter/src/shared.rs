@@ -58,7 +58,7 @@ impl<T: Stream, S: Side> Shared<T, S> {
     /// A connection that is over is written out and its transport ended
     /// at once, if this end should close it first.
     pub(crate) fn queue_owed(&mut self) -> Result<(), Error> {
-        loop {
+        while self.conn.has_pending_transmit() {
             let start = self.out.len();
             self.out.resize(start + MAX_CONTROL_FRAME, 0);
             let len = self.conn.poll_transmit(&mut self.out[start..]).unwrap_or(0);
