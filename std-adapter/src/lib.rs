@@ -43,9 +43,10 @@
 //! control-frame slots), a read buffer ([`SocketOptions::read_buffer_size`],
 //! 4 KiB by default, doubling up to
 //! [`SocketOptions::max_read_buffer_size`], 64 KiB, while reads keep
-//! filling it), an encoding buffer that grows to at most 16 KiB plus
-//! a frame header while sending, and, for [`WebSocket::read`], the message
-//! being assembled (bounded by the core's `max_message_len`).
+//! filling it), an output buffer for queued frames (written out once it
+//! holds 64 KiB; a server writes large payloads from the caller's buffer),
+//! and, for [`WebSocket::read`], the message being assembled (bounded by
+//! the core's `max_message_len`).
 //! [`WebSocket::read_event`] assembles nothing.
 
 pub use barews;

@@ -29,9 +29,10 @@ pub type ClientSocket<T> = WebSocket<T, Client<OsMasks>>;
 ///
 /// Memory: the read buffer ([`SocketOptions::read_buffer_size`], 4 KiB by
 /// default, growing up to [`SocketOptions::max_read_buffer_size`] while
-/// reads keep filling it), the message being assembled (up to the configured maximum),
-/// an encoding buffer that grows to at most 16 KiB plus a header, and the
-/// core's state (a few hundred bytes, see the crate docs).
+/// reads keep filling it), the message being assembled (up to the
+/// configured maximum), an output buffer for queued frames (written out
+/// once it holds 64 KiB), and the core's state (a few hundred bytes, see
+/// the crate docs).
 pub struct WebSocket<T, S> {
     shared: Shared<T, S>,
     inbox: Inbox,
