@@ -183,7 +183,7 @@ impl<'r, const MAX_HEADERS: usize> ClientHandshake<'r, MAX_HEADERS> {
                     return Err(ResponseError::UnexpectedStatus(head.status));
                 }
                 let response =
-                    Response::validate(&self.request, &self.expected_accept, head.fields())?;
+                    Response::validate(&self.request, &self.expected_accept, head.lines)?;
                 Ok(ResponseStatus::Complete { response, consumed: head.len })
             }
             Ok(None) if buf.len() <= max => Ok(ResponseStatus::Partial),

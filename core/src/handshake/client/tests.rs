@@ -257,3 +257,12 @@ fn response_errors_are_sticky() {
         ResponseError::UnexpectedStatus(500)
     );
 }
+
+#[test]
+fn repeated_extension_lines_are_limited_as_in_a_request() {
+    let line = "Sec-WebSocket-Extensions: x-bar\r\n";
+    let allowed = response_with(&line.repeat(crate::handshake::MAX_LIST_LINES));
+    assert_eq!(parse(&allowed).unwrap().unwrap().extensions.len(), 8);
+    let many = response_with(&line.repeat(crate::handshake::MAX_LIST_LINES + 1));
+    assert_eq!(parse(&many), Err(ResponseError::TooManyHeaders));
+}
