@@ -111,6 +111,11 @@ fn check_extensions(request: &ClientRequest<'_>, line: &[u8]) -> Result<(), Resp
         return Err(ResponseError::InvalidExtension);
     }
     for element in list_elements(line) {
+        if offers.is_empty() {
+            // Nothing was offered: whatever its form, this extension was
+            // not (and a client offering none skips the checks below).
+            return Err(ResponseError::ExtensionNotOffered);
+        }
         if !is_valid_extension(element) {
             return Err(ResponseError::InvalidExtension);
         }
@@ -155,7 +160,9 @@ pub enum ResponseError {
     ProtocolNotOffered,
     /// `Sec-WebSocket-Extensions` is not a well-formed extension list.
     InvalidExtension,
-    /// An accepted extension was not offered.
+    /// An accepted extension was not offered. When the request offered
+    /// none, any extension in the response is reported so, well formed or
+    /// not.
     ExtensionNotOffered,
 }
 
