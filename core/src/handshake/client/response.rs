@@ -86,16 +86,17 @@ impl<'a> Response<'a> {
         let protocol = match protocol {
             None => None,
             Some(selected) => {
-                // Exactly one token, and one the client offered.
-                let selected = core::str::from_utf8(selected)
-                    .ok()
-                    .filter(|s| is_token(s.as_bytes()))
-                    .ok_or(ResponseError::InvalidProtocol)?;
-                if !request.get_protocols().iter().any(|p| same(p.as_bytes(), selected.as_bytes()))
-                {
-                    return Err(ResponseError::ProtocolNotOffered);
+                // Exactly one token, and one the client offered. An offered
+                // one is a token: only a value matching none is looked at
+                // further (and a client offering none needs no UTF-8 check).
+                if !request.get_protocols().iter().any(|p| same(p.as_bytes(), selected)) {
+                    return Err(if is_token(selected) {
+                        ResponseError::ProtocolNotOffered
+                    } else {
+                        ResponseError::InvalidProtocol
+                    });
                 }
-                Some(selected)
+                Some(core::str::from_utf8(selected).map_err(|_| ResponseError::InvalidProtocol)?)
             }
         };
         Ok(Response { protocol, fields })

@@ -285,3 +285,17 @@ fn without_an_offer_any_accepted_extension_is_refused() {
         ResponseError::InvalidExtension
     );
 }
+
+#[test]
+fn a_selected_subprotocol_that_is_no_token_is_invalid_whatever_was_offered() {
+    let request = ClientRequest::new("server.example.com", "/chat");
+    let mut handshake = ClientHandshake::new(request, RFC_NONCE).unwrap();
+    assert_eq!(
+        handshake.receive(&response_with("Sec-WebSocket-Protocol: a b\r\n")).unwrap_err(),
+        ResponseError::InvalidProtocol
+    );
+    assert_eq!(
+        parse(&response_with("Sec-WebSocket-Protocol: chat\u{80}\r\n")),
+        Err(ResponseError::InvalidProtocol)
+    );
+}
