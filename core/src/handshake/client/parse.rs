@@ -52,9 +52,9 @@ pub(super) fn parse_head(buf: &[u8], max_headers: usize) -> Result<Option<Head<'
     }
 }
 
+#[cfg(test)]
 impl<'a> Head<'a> {
     /// The header fields, as `(name, value)`; the value is untrimmed.
-    #[cfg(test)]
     pub(super) fn fields(&self) -> impl Iterator<Item = (&'a [u8], &'a [u8])> {
         fields(self.lines)
     }
