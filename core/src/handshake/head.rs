@@ -67,13 +67,12 @@ impl HeadScanner {
         let start = self.scanned;
         self.scanned = buf.len();
         let mut found = Scan::Nothing;
-        for i in start..buf.len() {
-            if buf[i] != b'\n' {
-                continue;
-            }
+        for end in start..buf.len() {
+            // The bytes up to this one, as a slice: the look back at the
+            // line before is a slice pattern, with no index to check.
+            let Some([before @ .., b'\n']) = buf.get(..=end) else { continue };
             found = Scan::LineEnd;
-            if i >= 1 && buf[i - 1] == b'\n' || i >= 2 && buf[i - 1] == b'\r' && buf[i - 2] == b'\n'
-            {
+            if let [.., b'\n'] | [.., b'\n', b'\r'] = before {
                 return Scan::BlankLine;
             }
         }
