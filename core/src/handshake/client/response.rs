@@ -21,6 +21,11 @@ pub struct Response<'a> {
 /// The header that lists the accepted extensions.
 const EXTENSIONS: &str = "Sec-WebSocket-Extensions";
 
+/// The response headers the checks read, in the order `validate` matches
+/// their positions.
+const NAMES: [&str; 5] =
+    ["Upgrade", "Connection", "Sec-WebSocket-Accept", "Sec-WebSocket-Protocol", EXTENSIONS];
+
 impl<'a> Response<'a> {
     /// The subprotocol the server selected, one of those offered.
     pub fn protocol(&self) -> Option<&'a str> {
@@ -50,27 +55,33 @@ impl<'a> Response<'a> {
         let mut extension_lines = 0;
         for (name, value) in parse::fields(fields) {
             let value = trim_ows(value);
-            let is = |expected: &str| name.eq_ignore_ascii_case(expected.as_bytes());
-            if is("Upgrade") {
-                upgrade |= list_has_token(value, "websocket");
-            } else if is("Connection") {
-                connection |= list_has_token(value, "upgrade");
-            } else if is("Sec-WebSocket-Accept") {
-                if accept.replace(value).is_some() {
-                    return Err(ResponseError::DuplicateHeader(HeaderName::SecWebSocketAccept));
+            // One search of the names instead of a comparison per header.
+            let known = NAMES.iter().position(|known| name.eq_ignore_ascii_case(known.as_bytes()));
+            match known {
+                Some(0) => upgrade |= list_has_token(value, "websocket"),
+                Some(1) => connection |= list_has_token(value, "upgrade"),
+                Some(2) => {
+                    if accept.replace(value).is_some() {
+                        return Err(ResponseError::DuplicateHeader(HeaderName::SecWebSocketAccept));
+                    }
                 }
-            } else if is("Sec-WebSocket-Protocol") {
-                if protocol.replace(value).is_some() {
-                    return Err(ResponseError::DuplicateHeader(HeaderName::SecWebSocketProtocol));
+                Some(3) => {
+                    if protocol.replace(value).is_some() {
+                        return Err(ResponseError::DuplicateHeader(
+                            HeaderName::SecWebSocketProtocol,
+                        ));
+                    }
                 }
-            } else if is(EXTENSIONS) {
-                // Repeated lines form one list, of at most MAX_LIST_LINES
-                // lines (as in a request).
-                extension_lines += 1;
-                if extension_lines > MAX_LIST_LINES {
-                    return Err(ResponseError::TooManyHeaders);
+                Some(_) => {
+                    // Repeated lines form one list, of at most
+                    // MAX_LIST_LINES lines (as in a request).
+                    extension_lines += 1;
+                    if extension_lines > MAX_LIST_LINES {
+                        return Err(ResponseError::TooManyHeaders);
+                    }
+                    check_extensions(request, value)?;
                 }
-                check_extensions(request, value)?;
+                None => {}
             }
         }
         if !upgrade {
