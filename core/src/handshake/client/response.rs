@@ -60,18 +60,14 @@ impl<'a> Response<'a> {
             match known {
                 Some(0) => upgrade |= list_has_token(value, "websocket"),
                 Some(1) => connection |= list_has_token(value, "upgrade"),
-                Some(2) => {
-                    if accept.replace(value).is_some() {
-                        return Err(ResponseError::DuplicateHeader(HeaderName::SecWebSocketAccept));
-                    }
+                Some(2) if accept.is_some() => {
+                    return Err(ResponseError::DuplicateHeader(HeaderName::SecWebSocketAccept));
                 }
-                Some(3) => {
-                    if protocol.replace(value).is_some() {
-                        return Err(ResponseError::DuplicateHeader(
-                            HeaderName::SecWebSocketProtocol,
-                        ));
-                    }
+                Some(2) => accept = Some(value),
+                Some(3) if protocol.is_some() => {
+                    return Err(ResponseError::DuplicateHeader(HeaderName::SecWebSocketProtocol));
                 }
+                Some(3) => protocol = Some(value),
                 Some(_) => {
                     // Repeated lines form one list, of at most
                     // MAX_LIST_LINES lines (as in a request).
