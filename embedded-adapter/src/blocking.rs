@@ -6,7 +6,7 @@ use crate::error::Error;
 use crate::open::{Answer, Client, Opened, Server, answer_request, check_response};
 use barews::close::CloseCode;
 use barews::connection::{self, Connection, DataKind, Event, MaskKeys, Side, State};
-use barews::handshake::client::ClientRequest;
+use barews::handshake::client::{ClientHandshake, ClientRequest};
 use barews::handshake::server::{AcceptOptions, Request};
 use barews::time::Instant;
 use embedded_io::{Read, Write};
@@ -103,13 +103,31 @@ impl<K: MaskKeys, C: Clock> Client<K, C> {
         tx: &'b mut [u8],
     ) -> Result<ClientSocket<'b, T, K, C>, Error<T::Error>> {
         let (engine, mut handshake) = self.open(request, nonce, rx, tx)?;
-        let mut ws = WebSocket { io, engine, protocol: None };
-        ws.write_pending()?;
+        // The socket is made where it is returned from, and the handshake
+        // runs on it there: returning a socket made elsewhere would copy
+        // it (about 600 bytes).
+        let mut socket = Ok(WebSocket { io, engine, protocol: None });
+        if let Ok(ws) = &mut socket {
+            if let Err(error) = ws.run_client_handshake(&mut handshake) {
+                socket = Err(error);
+            }
+        }
+        socket
+    }
+}
+
+impl<'b, T: Read + Write, K: MaskKeys, C: Clock> ClientSocket<'b, T, K, C> {
+    /// Writes the request and reads the response until it is checked.
+    fn run_client_handshake(
+        &mut self,
+        handshake: &mut ClientHandshake<'b>,
+    ) -> Result<(), Error<T::Error>> {
+        self.write_pending()?;
         loop {
-            ws.fill()?;
-            if let Opened::Done(protocol) = check_response(&mut ws.engine, &mut handshake)? {
-                ws.protocol = protocol;
-                return Ok(ws);
+            self.fill()?;
+            if let Opened::Done(protocol) = check_response(&mut self.engine, handshake)? {
+                self.protocol = protocol;
+                return Ok(());
             }
         }
     }

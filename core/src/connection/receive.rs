@@ -343,7 +343,7 @@ impl<S: Side> Connection<S> {
             // A frame in progress always belongs to a message.
             return Err(ProtocolError::UnexpectedContinuation);
         };
-        let chunk = &mut buf[start..start + take];
+        let chunk = buf.get_mut(start..start + take).unwrap_or_default();
         frame.remaining -= u64::try_from(take).unwrap_or(u64::MAX);
         let frame_done = frame.remaining == 0;
         let last = frame_done && frame.fin;
@@ -463,7 +463,7 @@ impl<S: Side> Connection<S> {
         let len = usize::try_from(header.payload_len).unwrap_or(usize::MAX);
         let total = header_len.saturating_add(len);
         let Some(frame) = buf.get_mut(..total) else { return Ok(nothing(0)) };
-        let payload = &mut frame[header_len..];
+        let payload = frame.get_mut(header_len..).unwrap_or_default();
         if let Some(key) = header.mask {
             apply_mask(payload, key, 0);
         }

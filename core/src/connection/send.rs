@@ -299,10 +299,11 @@ impl<S: Side> Connection<S> {
             payload_len: len64(payload.len()),
         };
         let header_len = header.encode(out)?;
-        let body = &mut out[header_len..];
-        body.copy_from_slice(payload);
-        if let Some(key) = header.mask {
-            apply_mask(body, key, 0);
+        if let Some(body) = out.get_mut(header_len..) {
+            body.copy_from_slice(payload);
+            if let Some(key) = header.mask {
+                apply_mask(body, key, 0);
+            }
         }
         Ok(required)
     }

@@ -138,29 +138,34 @@ impl FrameHeader {
         let Some(out) = out.get_mut(..required) else {
             return Err(BufferTooSmall { required });
         };
-        out[0] = u8::from(self.fin) << 7 | (self.rsv & 0b111) << 4 | self.opcode.bits();
+        // `out` holds exactly the header: split into its fields, with no
+        // index that could panic.
+        let [first, second, rest @ ..] = out else { return Err(BufferTooSmall { required }) };
+        *first = u8::from(self.fin) << 7 | (self.rsv & 0b111) << 4 | self.opcode.bits();
         let mask_bit = if self.mask.is_some() { 0x80 } else { 0 };
-        let pos = match self.payload_len {
+        let (code, key_slot) = match self.payload_len {
             // Each arm's range makes the narrowing exact.
             #[allow(clippy::cast_possible_truncation)]
-            len @ 0..=125 => {
-                out[1] = mask_bit | len as u8;
-                2
-            }
+            len @ 0..=125 => (len as u8, rest),
             #[allow(clippy::cast_possible_truncation)]
-            len @ 126..=0xFFFF => {
-                out[1] = mask_bit | LEN_16;
-                out[2..4].copy_from_slice(&(len as u16).to_be_bytes());
-                4
-            }
-            len => {
-                out[1] = mask_bit | LEN_64;
-                out[2..10].copy_from_slice(&len.to_be_bytes());
-                10
-            }
+            len @ 126..=0xFFFF => match rest.split_first_chunk_mut() {
+                Some((extended, key_slot)) => {
+                    *extended = (len as u16).to_be_bytes();
+                    (LEN_16, key_slot)
+                }
+                None => (LEN_16, rest),
+            },
+            len => match rest.split_first_chunk_mut() {
+                Some((extended, key_slot)) => {
+                    *extended = len.to_be_bytes();
+                    (LEN_64, key_slot)
+                }
+                None => (LEN_64, rest),
+            },
         };
-        if let Some(key) = self.mask {
-            out[pos..pos + 4].copy_from_slice(&key);
+        *second = mask_bit | code;
+        if let (Some(key), Ok(slot)) = (self.mask, <&mut [u8; 4]>::try_from(key_slot)) {
+            *slot = key;
         }
         Ok(required)
     }

@@ -3,20 +3,23 @@
 use crate::error::ProtocolError;
 
 /// What a frame carries.
+// The discriminants are the wire values, so converting either way is a
+// range check at most (no lookup table).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(u8)]
 pub enum OpCode {
     /// 0x0: the next fragment of a message.
-    Continuation,
+    Continuation = 0x0,
     /// 0x1: the first frame of a text message.
-    Text,
+    Text = 0x1,
     /// 0x2: the first frame of a binary message.
-    Binary,
+    Binary = 0x2,
     /// 0x8: Close.
-    Close,
+    Close = 0x8,
     /// 0x9: Ping.
-    Ping,
+    Ping = 0x9,
     /// 0xA: Pong.
-    Pong,
+    Pong = 0xA,
 }
 
 impl OpCode {
@@ -36,14 +39,7 @@ impl OpCode {
 
     /// The opcode's four bits.
     pub const fn bits(self) -> u8 {
-        match self {
-            OpCode::Continuation => 0x0,
-            OpCode::Text => 0x1,
-            OpCode::Binary => 0x2,
-            OpCode::Close => 0x8,
-            OpCode::Ping => 0x9,
-            OpCode::Pong => 0xA,
-        }
+        self as u8
     }
 
     /// Whether this is a control frame (Close, Ping, Pong): at most 125

@@ -5,7 +5,20 @@
 //! Both keys travel in the clear, so nothing here needs to be
 //! constant-time.
 
-const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+/// The character of the standard alphabet for the low six bits of
+/// `bits`: computed, shorter than a 64-byte table.
+fn char_of(bits: u32) -> u8 {
+    // Masked to six bits, so the cast cannot truncate.
+    #[allow(clippy::cast_possible_truncation)]
+    let v = (bits & 63) as u8;
+    match v {
+        0..=25 => b'A' + v,
+        26..=51 => b'a' + (v - 26),
+        52..=61 => b'0' + (v - 52),
+        62 => b'+',
+        _ => b'/',
+    }
+}
 
 /// Encodes `input` into `out`, padded with `=`. `out` holds exactly
 /// `4 * ceil(input.len() / 3)` bytes (24 for 16 bytes, 28 for 20).
@@ -24,11 +37,11 @@ pub(crate) fn encode(input: &[u8], out: &mut [u8]) {
         pending += 8;
         while pending >= 6 {
             pending -= 6;
-            put(ALPHABET[(bits >> pending) as usize & 63]);
+            put(char_of(bits >> pending));
         }
     }
     if pending > 0 {
-        put(ALPHABET[(bits << (6 - pending)) as usize & 63]);
+        put(char_of(bits << (6 - pending)));
     }
     for _ in 0..(3 - input.len() % 3) % 3 {
         put(b'=');

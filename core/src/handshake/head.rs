@@ -67,13 +67,12 @@ impl HeadScanner {
         let start = self.scanned;
         self.scanned = buf.len();
         let mut found = Scan::Nothing;
-        for i in start..buf.len() {
-            if buf[i] != b'\n' {
-                continue;
-            }
+        for end in start..buf.len() {
+            // The bytes up to this one, as a slice: the look back at the
+            // line before is a slice pattern, with no index to check.
+            let Some([before @ .., b'\n']) = buf.get(..=end) else { continue };
             found = Scan::LineEnd;
-            if i >= 1 && buf[i - 1] == b'\n' || i >= 2 && buf[i - 1] == b'\r' && buf[i - 2] == b'\n'
-            {
+            if let [.., b'\n'] | [.., b'\n', b'\r'] = before {
                 return Scan::BlankLine;
             }
         }
@@ -156,11 +155,15 @@ pub(crate) fn is_safe_value(text: &[u8]) -> bool {
 }
 
 /// Removes optional whitespace (space, tab) at both ends.
-pub(crate) fn trim_ows(text: &[u8]) -> &[u8] {
-    let start = text.iter().position(|&b| b != b' ' && b != b'\t');
-    let Some(start) = start else { return &[] };
-    let end = text.iter().rposition(|&b| b != b' ' && b != b'\t').map_or(start, |e| e + 1);
-    &text[start..end]
+pub(crate) fn trim_ows(mut text: &[u8]) -> &[u8] {
+    // Slice patterns: no index, so no bounds check or panic path.
+    while let [b' ' | b'\t', rest @ ..] = text {
+        text = rest;
+    }
+    while let [rest @ .., b' ' | b'\t'] = text {
+        text = rest;
+    }
+    text
 }
 
 /// The non-empty elements of a comma-separated header list, trimmed.
@@ -173,7 +176,7 @@ pub(crate) fn list_elements(value: &[u8]) -> impl Iterator<Item = &[u8]> {
                 return None;
             }
             let end = element_end(rest);
-            let element = trim_ows(&rest[..end]);
+            let element = trim_ows(rest.get(..end).unwrap_or(rest));
             rest = rest.get(end + 1..).unwrap_or_default();
             if !element.is_empty() {
                 return Some(element);
@@ -211,7 +214,7 @@ pub(crate) fn list_has_token(value: &[u8], token: &str) -> bool {
 /// its first `;` parameter.
 pub(crate) fn extension_name(element: &[u8]) -> &[u8] {
     let end = element.iter().position(|&b| b == b';').unwrap_or(element.len());
-    trim_ows(&element[..end])
+    trim_ows(element.get(..end).unwrap_or(element))
 }
 
 /// Checks an extension list element: a token name, then `; name` or
@@ -228,8 +231,9 @@ pub(crate) fn is_valid_extension(element: &[u8]) -> bool {
         match param.iter().position(|&b| b == b'=') {
             None => is_token(param),
             Some(eq) => {
-                let value = trim_ows(&param[eq + 1..]);
-                is_token(trim_ows(&param[..eq])) && (is_token(value) || is_quoted_token(value))
+                let value = trim_ows(param.get(eq + 1..).unwrap_or_default());
+                let name = trim_ows(param.get(..eq).unwrap_or_default());
+                is_token(name) && (is_token(value) || is_quoted_token(value))
             }
         }
     })
@@ -256,8 +260,8 @@ fn split_params(element: &[u8]) -> impl Iterator<Item = &[u8]> {
             if b == b'"' {
                 quoted = !quoted;
             } else if b == b';' && !quoted {
-                rest = Some(&current[i + 1..]);
-                return Some(&current[..i]);
+                rest = current.get(i + 1..);
+                return current.get(..i);
             }
         }
         rest = None;
@@ -268,10 +272,7 @@ fn split_params(element: &[u8]) -> impl Iterator<Item = &[u8]> {
 /// RFC 6455 section 9.1: a quoted parameter value must still be a token
 /// once unquoted.
 fn is_quoted_token(value: &[u8]) -> bool {
-    value.len() >= 2
-        && value[0] == b'"'
-        && value[value.len() - 1] == b'"'
-        && is_token(&value[1..value.len() - 1])
+    matches!(value, [b'"', inner @ .., b'"'] if is_token(inner))
 }
 
 #[cfg(test)]

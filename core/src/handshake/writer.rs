@@ -70,15 +70,22 @@ pub(crate) fn write_all_or_nothing(
     out: &mut [u8],
     emit: impl Fn(&mut Emitter<'_>),
 ) -> Result<usize, BufferTooSmall> {
-    let mut counter = Emitter { out: &mut [], len: 0, counting: true };
-    emit(&mut counter);
-    let required = counter.len;
-    if required > out.len() {
-        return Err(BufferTooSmall { required });
+    let mut counting = true;
+    // Both passes through one call of `emit`: called once, it is inlined
+    // into its caller, where what it writes is often known (a client's
+    // request without subprotocols or extra headers loses those loops).
+    loop {
+        let mut e = Emitter { out: &mut *out, len: 0, counting };
+        emit(&mut e);
+        let len = e.len;
+        if !counting {
+            return Ok(len);
+        }
+        if len > out.len() {
+            return Err(BufferTooSmall { required: len });
+        }
+        counting = false;
     }
-    let mut writer = Emitter { out, len: 0, counting: false };
-    emit(&mut writer);
-    Ok(writer.len)
 }
 
 /// The length `value` has when formatted with `Display`.

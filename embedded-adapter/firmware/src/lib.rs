@@ -253,8 +253,13 @@ pub fn barews_client(device: Device, rx: &mut [u8], tx: &mut [u8]) -> Result<Out
     let mut rng = Rng::new(black_box(SEED));
     let nonce = rng.nonce();
     let request = ClientRequest::new("192.168.1.10", "/ws");
-    let mut ws =
-        Client::new(move || rng.mask()).connect(device, request, nonce, rx, tx).map_err(fail)?;
+    // The socket (about 600 bytes) is used where `connect` returned it:
+    // moving it out of the `Result` would copy it.
+    let mut connected = Client::new(move || rng.mask()).connect(device, request, nonce, rx, tx);
+    let ws = match &mut connected {
+        Ok(ws) => ws,
+        Err(error) => return Err(fail(error)),
+    };
     ws.send_text("hello from the device").map_err(fail)?;
     let mut received = 0;
     loop {
@@ -275,7 +280,12 @@ pub fn barews_client(device: Device, rx: &mut [u8], tx: &mut [u8]) -> Result<Out
 
 /// The server flow with barews-embedded.
 pub fn barews_server(device: Device, rx: &mut [u8], tx: &mut [u8]) -> Result<Outcome, Failed> {
-    let mut ws = Server::new().accept(device, rx, tx).map_err(fail)?;
+    // Used in place, as in `barews_client`.
+    let mut accepted = Server::new().accept(device, rx, tx);
+    let ws = match &mut accepted {
+        Ok(ws) => ws,
+        Err(error) => return Err(fail(error)),
+    };
     let mut answer = [0u8; 64];
     let mut received = 0;
     loop {

@@ -27,7 +27,7 @@ pub use response::{Response, ResponseError};
 
 use super::head::{HeadScanner, Scan};
 use super::writer::write_all_or_nothing;
-use super::{AcceptKey, DEFAULT_MAX_HEAD_LEN, DEFAULT_MAX_HEADERS, SecKey};
+use super::{DEFAULT_MAX_HEAD_LEN, DEFAULT_MAX_HEADERS, SecKey};
 use crate::BufferTooSmall;
 
 /// What [`ClientHandshake::receive`] found.
@@ -56,8 +56,10 @@ pub enum ResponseStatus<'a> {
 #[derive(Debug, Clone)]
 pub struct ClientHandshake<'r, const MAX_HEADERS: usize = DEFAULT_MAX_HEADERS> {
     request: ClientRequest<'r>,
-    key: SecKey,
-    expected_accept: AcceptKey,
+    /// The nonce: the key, and the accept value expected back, are
+    /// derived from it when they are needed (smaller than keeping both,
+    /// 52 bytes).
+    nonce: [u8; 16],
     max_head_len: usize,
     scanner: HeadScanner,
     failure: Option<ResponseError>,
@@ -85,11 +87,9 @@ impl<'r, const MAX_HEADERS: usize> ClientHandshake<'r, MAX_HEADERS> {
         nonce: [u8; 16],
     ) -> Result<Self, RequestError> {
         request.validate()?;
-        let key = SecKey::from_nonce(nonce);
         Ok(ClientHandshake {
             request,
-            key,
-            expected_accept: key.accept(),
+            nonce,
             max_head_len: DEFAULT_MAX_HEAD_LEN,
             scanner: HeadScanner::new(),
             failure: None,
@@ -106,7 +106,7 @@ impl<'r, const MAX_HEADERS: usize> ClientHandshake<'r, MAX_HEADERS> {
 
     /// The `Sec-WebSocket-Key` this handshake sends.
     pub fn key(&self) -> SecKey {
-        self.key
+        SecKey::from_nonce(self.nonce)
     }
 
     /// The request this handshake sends.
@@ -118,6 +118,7 @@ impl<'r, const MAX_HEADERS: usize> ClientHandshake<'r, MAX_HEADERS> {
     /// [`BufferTooSmall`] `out` is left untouched.
     pub fn write_request(&self, out: &mut [u8]) -> Result<usize, BufferTooSmall> {
         let request = &self.request;
+        let key = self.key();
         write_all_or_nothing(out, |e| {
             e.str("GET ");
             e.str(request.get_path());
@@ -125,7 +126,7 @@ impl<'r, const MAX_HEADERS: usize> ClientHandshake<'r, MAX_HEADERS> {
             request.write_host(e);
             // Adjacent literals as one piece: each call costs code.
             e.str("\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ");
-            e.bytes(self.key.as_bytes());
+            e.bytes(key.as_bytes());
             e.str("\r\nSec-WebSocket-Version: 13\r\n");
             if let Some(origin) = request.get_origin() {
                 e.header("Origin", origin);
@@ -182,8 +183,8 @@ impl<'r, const MAX_HEADERS: usize> ClientHandshake<'r, MAX_HEADERS> {
                 if head.status != 101 {
                     return Err(ResponseError::UnexpectedStatus(head.status));
                 }
-                let response =
-                    Response::validate(&self.request, &self.expected_accept, head.fields())?;
+                let expected_accept = self.key().accept();
+                let response = Response::validate(&self.request, &expected_accept, head.lines)?;
                 Ok(ResponseStatus::Complete { response, consumed: head.len })
             }
             Ok(None) if buf.len() <= max => Ok(ResponseStatus::Partial),

@@ -15,7 +15,7 @@ pub(super) struct Head<'a> {
     /// The three-digit status code.
     pub(super) status: u16,
     /// The header lines, each ended by LF or CRLF, without the blank line.
-    fields: &'a [u8],
+    pub(super) lines: &'a [u8],
     /// The length of the head, blank line included.
     pub(super) len: usize,
 }
@@ -42,7 +42,7 @@ pub(super) fn parse_head(buf: &[u8], max_headers: usize) -> Result<Option<Head<'
         let Some(line) = lines.next() else { return Ok(None) };
         if line.is_empty() {
             let fields = buf.get(fields_start..fields_end).unwrap_or_default();
-            return Ok(Some(Head { minor_version, status, fields, len: lines.at }));
+            return Ok(Some(Head { minor_version, status, lines: fields, len: lines.at }));
         }
         field(line).ok_or(SyntaxError::Malformed)?;
         count += 1;
@@ -52,11 +52,18 @@ pub(super) fn parse_head(buf: &[u8], max_headers: usize) -> Result<Option<Head<'
     }
 }
 
+#[cfg(test)]
 impl<'a> Head<'a> {
     /// The header fields, as `(name, value)`; the value is untrimmed.
     pub(super) fn fields(&self) -> impl Iterator<Item = (&'a [u8], &'a [u8])> {
-        Lines { buf: self.fields, at: 0 }.filter_map(field)
+        fields(self.lines)
     }
+}
+
+/// The header fields of the checked header lines `lines` (a [`Head`]'s),
+/// as `(name, value)`; the value is untrimmed.
+pub(super) fn fields(lines: &[u8]) -> impl Iterator<Item = (&[u8], &[u8])> {
+    Lines { buf: lines, at: 0 }.filter_map(field)
 }
 
 /// The lines of `buf` from `at` that are complete, without their line

@@ -1,20 +1,30 @@
 //! Checking the server's answer to an upgrade request.
 
 use super::ClientRequest;
+use super::parse;
 use crate::handshake::head::{
     HeaderName, extension_name, is_safe_value, is_token, is_valid_extension, list_elements,
     list_has_token, same, trim_ows,
 };
 use crate::handshake::{AcceptKey, MAX_LIST_LINES};
 use core::fmt;
-use heapless::Vec;
 
 /// A server's valid `101 Switching Protocols` answer: what it selected.
 #[derive(Debug, Clone)]
 pub struct Response<'a> {
     protocol: Option<&'a str>,
-    extension_lines: Vec<&'a [u8], MAX_LIST_LINES>,
+    /// The head's header lines, checked already: the accepted extensions
+    /// are read from them again when asked for, so nothing is stored.
+    fields: &'a [u8],
 }
+
+/// The header that lists the accepted extensions.
+const EXTENSIONS: &str = "Sec-WebSocket-Extensions";
+
+/// The response headers the checks read, in the order `validate` matches
+/// their positions.
+const NAMES: [&str; 5] =
+    ["Upgrade", "Connection", "Sec-WebSocket-Accept", "Sec-WebSocket-Protocol", EXTENSIONS];
 
 impl<'a> Response<'a> {
     /// The subprotocol the server selected, one of those offered.
@@ -25,44 +35,49 @@ impl<'a> Response<'a> {
     /// The extensions the server accepted, one element per extension with
     /// its parameters, in the order the server lists them.
     pub fn extensions<'s>(&'s self) -> impl Iterator<Item = &'a str> + 's {
-        self.extension_lines
-            .iter()
-            .flat_map(|line| list_elements(line))
+        parse::fields(self.fields)
+            .filter(|(name, _)| name.eq_ignore_ascii_case(EXTENSIONS.as_bytes()))
+            .flat_map(|(_, line)| list_elements(line))
             .filter_map(|element| core::str::from_utf8(element).ok())
     }
 
     /// Applies RFC 6455 section 4.1's checks of the server's response
-    /// headers (the status was checked already).
-    pub(super) fn validate<I>(
+    /// header lines `fields` (the status was checked already).
+    pub(super) fn validate(
         request: &ClientRequest<'_>,
         expected_accept: &AcceptKey,
-        headers: I,
-    ) -> Result<Self, ResponseError>
-    where
-        I: IntoIterator<Item = (&'a [u8], &'a [u8])>,
-    {
+        fields: &'a [u8],
+    ) -> Result<Self, ResponseError> {
         let mut upgrade = false;
         let mut connection = false;
         let mut accept = None;
         let mut protocol = None;
-        let mut extension_lines = Vec::new();
-        for (name, value) in headers {
+        let mut extension_lines = 0;
+        for (name, value) in parse::fields(fields) {
             let value = trim_ows(value);
-            let is = |expected: &str| name.eq_ignore_ascii_case(expected.as_bytes());
-            if is("Upgrade") {
-                upgrade |= list_has_token(value, "websocket");
-            } else if is("Connection") {
-                connection |= list_has_token(value, "upgrade");
-            } else if is("Sec-WebSocket-Accept") {
-                if accept.replace(value).is_some() {
+            // One search of the names instead of a comparison per header.
+            let known = NAMES.iter().position(|known| name.eq_ignore_ascii_case(known.as_bytes()));
+            match known {
+                Some(0) => upgrade |= list_has_token(value, "websocket"),
+                Some(1) => connection |= list_has_token(value, "upgrade"),
+                Some(2) if accept.is_some() => {
                     return Err(ResponseError::DuplicateHeader(HeaderName::SecWebSocketAccept));
                 }
-            } else if is("Sec-WebSocket-Protocol") {
-                if protocol.replace(value).is_some() {
+                Some(2) => accept = Some(value),
+                Some(3) if protocol.is_some() => {
                     return Err(ResponseError::DuplicateHeader(HeaderName::SecWebSocketProtocol));
                 }
-            } else if is("Sec-WebSocket-Extensions") {
-                extension_lines.push(value).map_err(|_| ResponseError::TooManyHeaders)?;
+                Some(3) => protocol = Some(value),
+                Some(_) => {
+                    // Repeated lines form one list, of at most
+                    // MAX_LIST_LINES lines (as in a request).
+                    extension_lines += 1;
+                    if extension_lines > MAX_LIST_LINES {
+                        return Err(ResponseError::TooManyHeaders);
+                    }
+                    check_extensions(request, value)?;
+                }
+                None => {}
             }
         }
         if !upgrade {
@@ -78,40 +93,43 @@ impl<'a> Response<'a> {
         let protocol = match protocol {
             None => None,
             Some(selected) => {
-                // Exactly one token, and one the client offered.
-                let selected = core::str::from_utf8(selected)
-                    .ok()
-                    .filter(|s| is_token(s.as_bytes()))
-                    .ok_or(ResponseError::InvalidProtocol)?;
-                if !request.get_protocols().iter().any(|p| same(p.as_bytes(), selected.as_bytes()))
-                {
-                    return Err(ResponseError::ProtocolNotOffered);
+                // Exactly one token, and one the client offered. An offered
+                // one is a token: only a value matching none is looked at
+                // further (and a client offering none needs no UTF-8 check).
+                if !request.get_protocols().iter().any(|p| same(p.as_bytes(), selected)) {
+                    return Err(if is_token(selected) {
+                        ResponseError::ProtocolNotOffered
+                    } else {
+                        ResponseError::InvalidProtocol
+                    });
                 }
-                Some(selected)
+                Some(core::str::from_utf8(selected).map_err(|_| ResponseError::InvalidProtocol)?)
             }
         };
-        check_extensions(request, &extension_lines)?;
-        Ok(Response { protocol, extension_lines })
+        Ok(Response { protocol, fields })
     }
 }
 
-/// Every accepted extension must be well formed and must have been offered
-/// (RFC 6455 section 4.1, item 5 of the response checks).
-fn check_extensions(request: &ClientRequest<'_>, lines: &[&[u8]]) -> Result<(), ResponseError> {
+/// Every extension of a `Sec-WebSocket-Extensions` line must be well formed
+/// and must have been offered (RFC 6455 section 4.1, item 5 of the
+/// response checks).
+fn check_extensions(request: &ClientRequest<'_>, line: &[u8]) -> Result<(), ResponseError> {
     let offers = request.get_extensions().unwrap_or_default().as_bytes();
-    for line in lines {
-        if !is_safe_value(line) {
+    if !is_safe_value(line) {
+        return Err(ResponseError::InvalidExtension);
+    }
+    for element in list_elements(line) {
+        if offers.is_empty() {
+            // Nothing was offered: whatever its form, this extension was
+            // not (and a client offering none skips the checks below).
+            return Err(ResponseError::ExtensionNotOffered);
+        }
+        if !is_valid_extension(element) {
             return Err(ResponseError::InvalidExtension);
         }
-        for element in list_elements(line) {
-            if !is_valid_extension(element) {
-                return Err(ResponseError::InvalidExtension);
-            }
-            let name = extension_name(element);
-            if !list_elements(offers).any(|offer| extension_name(offer).eq_ignore_ascii_case(name))
-            {
-                return Err(ResponseError::ExtensionNotOffered);
-            }
+        let name = extension_name(element);
+        if !list_elements(offers).any(|offer| extension_name(offer).eq_ignore_ascii_case(name)) {
+            return Err(ResponseError::ExtensionNotOffered);
         }
     }
     Ok(())
@@ -150,7 +168,9 @@ pub enum ResponseError {
     ProtocolNotOffered,
     /// `Sec-WebSocket-Extensions` is not a well-formed extension list.
     InvalidExtension,
-    /// An accepted extension was not offered.
+    /// An accepted extension was not offered. When the request offered
+    /// none, any extension in the response is reported so, well formed or
+    /// not.
     ExtensionNotOffered,
 }
 

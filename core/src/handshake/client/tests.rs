@@ -257,3 +257,45 @@ fn response_errors_are_sticky() {
         ResponseError::UnexpectedStatus(500)
     );
 }
+
+#[test]
+fn repeated_extension_lines_are_limited_as_in_a_request() {
+    let line = "Sec-WebSocket-Extensions: x-bar\r\n";
+    let allowed = response_with(&line.repeat(crate::handshake::MAX_LIST_LINES));
+    assert_eq!(parse(&allowed).unwrap().unwrap().extensions.len(), 8);
+    let many = response_with(&line.repeat(crate::handshake::MAX_LIST_LINES + 1));
+    assert_eq!(parse(&many), Err(ResponseError::TooManyHeaders));
+}
+
+#[test]
+fn without_an_offer_any_accepted_extension_is_refused() {
+    let request = ClientRequest::new("server.example.com", "/chat");
+    for line in ["permessage-deflate", "x-foo; a=\"b c\"", "not a token"] {
+        let mut handshake = ClientHandshake::new(request, RFC_NONCE).unwrap();
+        let bytes = response_with(&std::format!("Sec-WebSocket-Extensions: {line}\r\n"));
+        assert_eq!(handshake.receive(&bytes).unwrap_err(), ResponseError::ExtensionNotOffered);
+    }
+    // An empty list accepts nothing, and a value that could break the
+    // head is refused as such.
+    let mut handshake = ClientHandshake::new(request, RFC_NONCE).unwrap();
+    assert!(handshake.receive(&response_with("Sec-WebSocket-Extensions: ,\r\n")).is_ok());
+    let mut handshake = ClientHandshake::new(request, RFC_NONCE).unwrap();
+    assert_eq!(
+        handshake.receive(&response_with("Sec-WebSocket-Extensions: a\u{80}\r\n")).unwrap_err(),
+        ResponseError::InvalidExtension
+    );
+}
+
+#[test]
+fn a_selected_subprotocol_that_is_no_token_is_invalid_whatever_was_offered() {
+    let request = ClientRequest::new("server.example.com", "/chat");
+    let mut handshake = ClientHandshake::new(request, RFC_NONCE).unwrap();
+    assert_eq!(
+        handshake.receive(&response_with("Sec-WebSocket-Protocol: a b\r\n")).unwrap_err(),
+        ResponseError::InvalidProtocol
+    );
+    assert_eq!(
+        parse(&response_with("Sec-WebSocket-Protocol: chat\u{80}\r\n")),
+        Err(ResponseError::InvalidProtocol)
+    );
+}

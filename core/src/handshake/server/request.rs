@@ -6,8 +6,8 @@ use crate::handshake::head::{
     HeaderName, are_valid_extra_headers, extension_name, is_safe_value, is_token,
     is_valid_extension, list_elements, list_has_token, trim_ows,
 };
-use crate::handshake::writer::{write_all_or_nothing, write_error_response};
-use crate::handshake::{HttpVersion, MAX_LIST_LINES, SecKey, WEBSOCKET_VERSION};
+use crate::handshake::writer::{Emitter, write_all_or_nothing, write_error_response};
+use crate::handshake::{AcceptKey, HttpVersion, MAX_LIST_LINES, SecKey, WEBSOCKET_VERSION};
 use core::fmt;
 use heapless::Vec;
 
@@ -131,22 +131,7 @@ impl<'a> Request<'a> {
             return Err(AcceptError::InvalidHeader);
         }
         let accept = self.key.accept();
-        let written = write_all_or_nothing(out, |e| {
-            e.str(
-                "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n",
-            );
-            e.header("Sec-WebSocket-Accept", accept.as_str());
-            if let Some(protocol) = options.protocol {
-                e.header("Sec-WebSocket-Protocol", protocol);
-            }
-            if let Some(extensions) = options.extensions {
-                e.header("Sec-WebSocket-Extensions", extensions);
-            }
-            for (name, value) in options.headers {
-                e.header(name, value);
-            }
-            e.str("\r\n");
-        })?;
+        let written = write_all_or_nothing(out, |e| write_101(e, &accept, options))?;
         Ok(written)
     }
 
@@ -203,6 +188,25 @@ const RESERVED_RESPONSE_HEADERS: &[&str] = &[
     "Sec-WebSocket-Protocol",
     "Sec-WebSocket-Extensions",
 ];
+
+/// Writes the `101` of [`Request::accept`]. Not inlined: the options of a
+/// server are rarely known where it runs, and this is shorter called than
+/// copied into the caller.
+#[inline(never)]
+fn write_101(e: &mut Emitter<'_>, accept: &AcceptKey, options: &AcceptOptions<'_>) {
+    e.str("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n");
+    e.header("Sec-WebSocket-Accept", accept.as_str());
+    if let Some(protocol) = options.protocol {
+        e.header("Sec-WebSocket-Protocol", protocol);
+    }
+    if let Some(extensions) = options.extensions {
+        e.header("Sec-WebSocket-Extensions", extensions);
+    }
+    for (name, value) in options.headers {
+        e.header(name, value);
+    }
+    e.str("\r\n");
+}
 
 /// The list elements of several header lines, as text. The lines were
 /// checked to be ASCII when the request was validated.
