@@ -127,7 +127,7 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-#[cfg(feature = "alloc")]
+#[cfg(any(feature = "alloc", test))]
 extern crate alloc;
 #[cfg(test)]
 extern crate std;
@@ -138,6 +138,7 @@ pub mod config;
 pub mod connection;
 #[cfg(feature = "deflate")]
 pub mod deflate;
+pub mod driver;
 mod error;
 pub mod frame;
 pub mod handshake;

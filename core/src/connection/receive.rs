@@ -131,13 +131,7 @@ impl<S: Side> Connection<S> {
     /// matching code is queued for [`poll_transmit`](Self::poll_transmit)
     /// and this and every later call return the error.
     pub fn receive<'b>(&mut self, buf: &'b mut [u8]) -> Result<Received<'b>, ProtocolError> {
-        if let Some(error) = self.failure {
-            return Err(error);
-        }
-        if self.expired.is_some() {
-            return Ok(nothing(0));
-        }
-        self.receive_inner(buf, &mut []).map_err(|error| self.fail(error))
+        self.receive_with_window(buf, &mut [])
     }
 
     /// Like [`receive`](Self::receive), with permessage-deflate: compressed
@@ -146,8 +140,9 @@ impl<S: Side> Connection<S> {
     /// `window` is the decompressor's history: pass the same bytes on every
     /// call, [`inflate_window_size`](Self::inflate_window_size) long (a
     /// power of two). Without it a compressed message fails the connection
-    /// with 1011.
-    #[cfg(feature = "deflate")]
+    /// with 1011. Without the `deflate` feature no message is compressed
+    /// and `window` is never used (pass an empty one): the same call works
+    /// with and without the feature.
     pub fn receive_with_window<'b>(
         &mut self,
         buf: &'b mut [u8],

@@ -230,6 +230,66 @@ impl<S: Side> Connection<S> {
         Ok((written, PayloadMask { key: header.mask, offset: 0 }))
     }
 
+    /// Checks the next `payload` of the outgoing message of type `kind`
+    /// before any of it is encoded: the message sequence, and for text the
+    /// UTF-8 of the whole message so far (`fin`: it ends here). The bytes
+    /// then go out through [`data_header`](Self::data_header), in frames
+    /// of any size; each byte must be checked once, in order.
+    pub(crate) fn check_data(
+        &mut self,
+        kind: DataKind,
+        payload: &[u8],
+        fin: bool,
+    ) -> Result<(), SendError> {
+        self.next_opcode(kind)?;
+        let mut validator = match self.sending {
+            None => Some(Utf8Validator::new()),
+            Some(_) => self.sending_utf8,
+        };
+        if let (DataKind::Text, Some(validator)) = (kind, validator.as_mut()) {
+            validator.feed(payload).map_err(|_| SendError::InvalidUtf8)?;
+            if fin {
+                validator.finish().map_err(|_| SendError::InvalidUtf8)?;
+            }
+        }
+        self.sending_utf8 = validator;
+        Ok(())
+    }
+
+    /// Encodes the header of a data frame whose payload
+    /// [`check_data`](Self::check_data) has checked, and advances the
+    /// message sequence. `out` is untouched on error.
+    pub(crate) fn data_header(
+        &mut self,
+        kind: DataKind,
+        payload_len: u64,
+        fin: bool,
+        out: &mut [u8],
+    ) -> Result<(usize, PayloadMask), SendError> {
+        let opcode = self.next_opcode(kind)?;
+        let mut header =
+            FrameHeader { fin, rsv: 0, opcode, mask: Self::mask_placeholder(), payload_len };
+        let required = header.encoded_len();
+        if out.len() < required {
+            return Err(SendError::BufferTooSmall { required });
+        }
+        header.mask = self.side.next_mask();
+        let written = header.encode(out)?;
+        self.sending = if fin { None } else { Some(kind) };
+        Ok((written, PayloadMask { key: header.mask, offset: 0 }))
+    }
+
+    /// Whether [`send`](Self::send) would compress a `len`-byte message.
+    pub(crate) fn compresses(&self, len: usize) -> bool {
+        #[cfg(feature = "deflate")]
+        return self.deflate.as_ref().is_some_and(|d| len >= d.min_size);
+        #[cfg(not(feature = "deflate"))]
+        {
+            let _ = (self, len);
+            false
+        }
+    }
+
     /// The opcode of the next data frame of type `kind`.
     fn next_opcode(&self, kind: DataKind) -> Result<OpCode, SendError> {
         self.check_can_send()?;

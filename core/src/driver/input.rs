@@ -1,0 +1,268 @@
+//! The receiving side of a driver: the receive buffer, the inflate window,
+//! and the loop that turns transport bytes into events and says what the
+//! transport must do next.
+
+use super::buffer::{Buffer, move_to_front};
+use super::event::EventAt;
+use super::output::Output;
+use super::{Action, End};
+use crate::connection::{Connection, Event, Role, Side};
+use crate::time::Instant;
+use core::ops::Range;
+
+/// The receive buffer: unread bytes in `buf[start..end]`.
+pub struct Input<B> {
+    buf: B,
+    start: usize,
+    end: usize,
+    /// How large a growable buffer may grow while reads keep filling it.
+    max_len: usize,
+    /// The inflate window for permessage-deflate (empty without it).
+    window: B,
+    /// An event found but held back until the frames owed before it
+    /// (the Close reply) are written.
+    ready: Option<EventAt>,
+    /// The transport reported the end of its input.
+    eof: bool,
+    /// When a client started waiting for the server to end the transport
+    /// (RFC 6455 section 7.1.1), on the caller's clock.
+    closing_since: Option<Instant>,
+}
+
+/// The address range of `bytes`, to tell which buffer an event lies in.
+fn span(bytes: &[u8]) -> Range<usize> {
+    let start = bytes.as_ptr().addr();
+    start..start + bytes.len()
+}
+
+impl<B: Buffer> Input<B> {
+    /// A receive buffer over `buf`, growing (if it can) up to `max_len`
+    /// bytes while reads keep filling it, with the inflate `window`.
+    pub(super) fn new(buf: B, max_len: usize, window: B) -> Self {
+        Input {
+            buf,
+            start: 0,
+            end: 0,
+            max_len,
+            window,
+            ready: None,
+            eof: false,
+            closing_since: None,
+        }
+    }
+
+    /// The unread bytes (during an opening handshake: the head so far).
+    pub fn unread(&self) -> &[u8] {
+        self.buf.as_ref().get(self.start..self.end).unwrap_or_default()
+    }
+
+    /// Marks the first `n` unread bytes as used (a handshake head).
+    pub fn consume(&mut self, n: usize) {
+        self.start = (self.start + n).min(self.end);
+    }
+
+    /// Whether the buffer is full of unread bytes and cannot grow.
+    pub fn is_full(&self) -> bool {
+        self.start == 0 && self.end == self.buf.as_ref().len() && self.end >= self.max_len
+    }
+
+    /// The free end of the buffer to read into, after moving the unread
+    /// bytes to its front. Empty only when [`is_full`](Self::is_full).
+    pub fn spare(&mut self) -> &mut [u8] {
+        if self.start > 0 {
+            move_to_front(self.buf.as_mut(), self.start, self.end);
+            self.end -= self.start;
+            self.start = 0;
+        }
+        if self.end == self.buf.as_ref().len() {
+            self.grow();
+        }
+        self.buf.as_mut().get_mut(self.end..).unwrap_or_default()
+    }
+
+    /// Records that the transport put `n` bytes into [`spare`](Self::spare).
+    /// A read that filled the buffer makes a growable one twice as large
+    /// (up to its maximum): the peer sends faster than one buffer per read,
+    /// and fewer, larger reads cost fewer system calls.
+    pub fn filled(&mut self, n: usize) {
+        self.end = (self.end + n).min(self.buf.as_ref().len());
+        if n > 0 && self.end == self.buf.as_ref().len() {
+            self.grow();
+        }
+    }
+
+    fn grow(&mut self) {
+        let len = self.buf.as_ref().len();
+        let target = len.saturating_mul(2).min(self.max_len);
+        if target > len {
+            self.buf.grow(target);
+        }
+    }
+
+    /// Records that the transport's input ended (a read returned 0).
+    pub fn ended(&mut self) {
+        self.eof = true;
+    }
+
+    /// Whether the transport's input has ended.
+    pub const fn is_ended(&self) -> bool {
+        self.eof
+    }
+
+    /// The event [`poll`](Self::poll) found, borrowing the buffers until
+    /// the next call to `poll` or [`spare`](Self::spare).
+    pub fn event(&self, at: EventAt) -> Event<'_> {
+        at.resolve(self.buf.as_ref(), self.window.as_ref())
+    }
+
+    /// Hands the unread bytes to the connection until it reports an event
+    /// or needs more, and says what the transport must do next; see
+    /// [`Action`]. The frames the connection owes are moved into `output`
+    /// on the way.
+    ///
+    /// `now` is the caller's clock, if it has one: timers that are due
+    /// fire, and a client waits for the server to close the transport no
+    /// longer than the configured close timeout. Without a clock, timers
+    /// never fire and that wait lasts as long as the transport's.
+    ///
+    /// Once the connection is over (and its last frames are written and
+    /// the transport shut down as RFC 6455 section 7.1.1 orders), it
+    /// returns why, every time.
+    pub fn poll<S: Side, O: Buffer>(
+        &mut self,
+        conn: &mut Connection<S>,
+        output: &mut Output<O>,
+        now: Option<Instant>,
+    ) -> Result<Action, End> {
+        if let Some(now) = now {
+            if conn.poll_timeout().is_some_and(|at| at <= now) {
+                conn.handle_timeout(now);
+            }
+        }
+        loop {
+            if let Some(at) = self.ready {
+                // The Close reply goes out, and a server ends the
+                // transport, before the peer's Close is handed out.
+                if let Some(action) = Self::before_event(conn, output) {
+                    return Ok(action);
+                }
+                self.ready = None;
+                return Ok(Action::Event(at));
+            }
+            if conn.is_closed() {
+                return self.wind_down(conn, output, now);
+            }
+            let input = span(self.buf.as_ref());
+            let window = span(self.window.as_ref());
+            let bytes = self.buf.as_mut().get_mut(self.start..self.end).unwrap_or_default();
+            let Ok(received) = conn.receive_with_window(bytes, self.window.as_mut()) else {
+                // The connection failed; its Close is queued.
+                continue;
+            };
+            self.start += received.consumed;
+            if let Some(event) = received.event {
+                let at = EventAt::locate(&input, &window, &event);
+                output.queue_owed(conn);
+                if conn.is_closed() {
+                    self.ready = Some(at);
+                    continue;
+                }
+                return Ok(Action::Event(at));
+            }
+            if received.consumed > 0 {
+                continue;
+            }
+            // Nothing more in the bytes at hand.
+            if self.start == self.end {
+                self.start = 0;
+                self.end = 0;
+            }
+            output.queue_owed(conn);
+            if !output.pending().is_empty() && !output.is_shut() {
+                return Ok(Action::Write);
+            }
+            if self.eof {
+                return Self::shut_then(output, End::AbnormalClosure);
+            }
+            return Ok(Action::Read { deadline: conn.poll_timeout() });
+        }
+    }
+
+    /// What must happen before an event of a connection that is now over
+    /// is handed out: its last frames written, and the transport shut if
+    /// this end closes it first.
+    fn before_event<S: Side, O: Buffer>(
+        conn: &mut Connection<S>,
+        output: &mut Output<O>,
+    ) -> Option<Action> {
+        if !conn.is_closed() || output.is_shut() {
+            return None;
+        }
+        output.queue_owed(conn);
+        if !output.pending().is_empty() {
+            return Some(Action::Write);
+        }
+        if closes_first(conn) {
+            output.shut();
+            return Some(Action::Shutdown);
+        }
+        None
+    }
+
+    /// The connection is over: write what it still owes, then end the
+    /// transport in the order of RFC 6455 section 7.1.1 (the server
+    /// first; a client waits for it, up to the close timeout; either end
+    /// at once after a failure), then report why.
+    fn wind_down<S: Side, O: Buffer>(
+        &mut self,
+        conn: &mut Connection<S>,
+        output: &mut Output<O>,
+        now: Option<Instant>,
+    ) -> Result<Action, End> {
+        let end = End::of(conn);
+        if output.is_shut() {
+            return Err(end);
+        }
+        output.queue_owed(conn);
+        if !output.pending().is_empty() {
+            return Ok(Action::Write);
+        }
+        if !closes_first(conn) && !self.eof {
+            // Whatever still arrives after the Close is read and dropped.
+            self.start = 0;
+            self.end = 0;
+            let timeout = conn.config().get_close_timeout();
+            let deadline =
+                now.map(|now| self.closing_since.get_or_insert(now).saturating_add(timeout));
+            if deadline.is_none_or(|at| now.is_none_or(|now| now < at)) {
+                return Ok(Action::Read { deadline });
+            }
+        }
+        Self::shut_then(output, end)
+    }
+
+    /// Shuts the transport (once), then reports `end`.
+    fn shut_then<O: Buffer>(output: &mut Output<O>, end: End) -> Result<Action, End> {
+        if output.is_shut() {
+            return Err(end);
+        }
+        output.shut();
+        Ok(Action::Shutdown)
+    }
+}
+
+/// Whether this end ends the transport of a connection that is over
+/// without waiting for the peer: a server, or either end after a failure
+/// or a timer gave up (RFC 6455 section 7.1.1).
+fn closes_first<S: Side>(conn: &Connection<S>) -> bool {
+    S::ROLE == Role::Server || conn.failure().is_some() || conn.expired().is_some()
+}
+
+impl<B> core::fmt::Debug for Input<B> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Input")
+            .field("unread", &(self.end - self.start))
+            .field("eof", &self.eof)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,274 @@
+//! The sending side of a driver: the send buffer, the frames the protocol
+//! owes, and the one writer every data message goes through.
+
+use super::buffer::Buffer;
+use crate::connection::{Connection, DataKind, PayloadMask, SendError, Side};
+use crate::frame::MAX_CONTROL_PAYLOAD;
+
+/// The largest control frame with its header.
+const MAX_CONTROL_FRAME: usize = MAX_CONTROL_PAYLOAD + 6;
+
+/// How much of a [`send`](Output::send) call's data is in the send buffer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[must_use]
+pub struct Queued {
+    /// Bytes of the payload taken, from its front.
+    pub taken: usize,
+    /// All of it is queued, frames and all. Otherwise write out
+    /// [`pending`](Output::pending) and call again with the rest.
+    pub complete: bool,
+}
+
+/// A piece of data being written as frames: checked already, framed
+/// (fragment by fragment) as room allows.
+#[derive(Debug, Clone, Copy)]
+struct Streaming {
+    kind: DataKind,
+    /// The piece ends its message.
+    fin: bool,
+    /// Bytes not yet announced by a frame header.
+    unframed: u64,
+    /// Bytes of the current frame's payload still to copy.
+    frame_left: u64,
+    /// The current frame's masking.
+    mask: Option<PayloadMask>,
+}
+
+/// The send buffer: bytes waiting for the transport in
+/// `buf[start..end]`.
+pub struct Output<B> {
+    buf: B,
+    start: usize,
+    end: usize,
+    /// How large a growable buffer stays once it is written out.
+    keep: usize,
+    streaming: Option<Streaming>,
+    /// The transport has been shut down: nothing more is written.
+    shut: bool,
+}
+
+impl<B: Buffer> Output<B> {
+    /// A send buffer over `buf`. A growable buffer grows to hold what is
+    /// queued and shrinks back to `keep` bytes once written out.
+    pub(super) fn new(buf: B, keep: usize) -> Self {
+        Output { buf, start: 0, end: 0, keep, streaming: None, shut: false }
+    }
+
+    /// The bytes waiting for the transport, oldest first. Empty once the
+    /// transport is shut.
+    pub fn pending(&self) -> &[u8] {
+        self.buf.as_ref().get(self.start..self.end).unwrap_or_default()
+    }
+
+    /// Records that the transport took the first `n` pending bytes.
+    pub fn wrote(&mut self, n: usize) {
+        self.start = (self.start + n).min(self.end);
+        if self.start == self.end {
+            self.start = 0;
+            self.end = 0;
+            self.buf.shrink(self.keep);
+        }
+    }
+
+    /// The transport has been shut down (by [`Action::Shutdown`](super::Action::Shutdown)
+    /// or by the caller): pending bytes are dropped and sends fail.
+    pub fn shut(&mut self) {
+        self.shut = true;
+        self.wrote(usize::MAX);
+    }
+
+    /// Whether the transport has been shut down.
+    pub const fn is_shut(&self) -> bool {
+        self.shut
+    }
+
+    /// Whether a piece of data is part-way out: its frame must be finished
+    /// (call [`send`](Self::send) with the rest) before anything else.
+    pub const fn is_streaming(&self) -> bool {
+        self.streaming.is_some()
+    }
+
+    /// Free room at the end, at least `want` bytes if the storage can
+    /// grow that far (moving pending bytes to the front first).
+    fn room(&mut self, want: usize) -> &mut [u8] {
+        let free = self.buf.as_ref().len() - self.end;
+        if free < want && self.start > 0 {
+            super::buffer::move_to_front(self.buf.as_mut(), self.start, self.end);
+            self.end -= self.start;
+            self.start = 0;
+        }
+        if self.buf.as_ref().len() - self.end < want {
+            let len = self.end.saturating_add(want);
+            self.buf.grow(len);
+        }
+        self.buf.as_mut().get_mut(self.end..).unwrap_or_default()
+    }
+
+    /// Moves the control frames the connection owes (Pong, Ping, Close)
+    /// into the send buffer while they fit; the rest stay queued in the
+    /// connection. Never inside a data frame.
+    pub fn queue_owed<S: Side>(&mut self, conn: &mut Connection<S>) {
+        if self.shut || self.streaming.is_some_and(|s| s.frame_left > 0) {
+            return;
+        }
+        while conn.has_pending_transmit() {
+            let room = self.room(MAX_CONTROL_FRAME);
+            match conn.poll_transmit(room) {
+                Ok(n) if n > 0 => self.end += n,
+                _ => break,
+            }
+        }
+    }
+
+    /// Queues `payload` as data of the outgoing message of type `kind`: a
+    /// new message, or more of the one in progress. `fin` ends the message
+    /// with the payload's last byte; a whole message is one call with
+    /// `fin`, and a message may be fed in any number of pieces.
+    ///
+    /// Every piece goes through the same rules, however it is fed: text
+    /// is checked as UTF-8 (a piece may end inside a character, the last
+    /// may not) before any byte of the piece is queued; frames are cut at
+    /// the configured [`fragment_size`](crate::config::Config::fragment_size);
+    /// a whole message is compressed when permessage-deflate is on; a
+    /// client masks with a fresh key per frame. Control frames the
+    /// connection owes go out between frames.
+    ///
+    /// When the buffer fills, the call takes what fits and says so
+    /// ([`Queued::complete`] false): write out [`pending`](Self::pending)
+    /// and call again with the rest of the same payload (same `kind` and
+    /// `fin`). A compressed message is queued all at once or not at all:
+    /// [`SendError::BufferTooSmall`] when even an empty buffer cannot hold
+    /// it. On error nothing of the piece is queued.
+    pub fn send<S: Side>(
+        &mut self,
+        conn: &mut Connection<S>,
+        kind: DataKind,
+        payload: &[u8],
+        fin: bool,
+    ) -> Result<Queued, SendError> {
+        if self.shut {
+            return Err(SendError::Closed);
+        }
+        if self.streaming.is_none() {
+            if fin && !conn.is_sending_message() {
+                if let Some(result) = self.send_whole(conn, kind, payload) {
+                    return result;
+                }
+            }
+            conn.check_data(kind, payload, fin)?;
+            let unframed = u64::try_from(payload.len()).unwrap_or(u64::MAX);
+            self.streaming = Some(Streaming { kind, fin, unframed, frame_left: 0, mask: None });
+        }
+        self.stream(conn, payload)
+    }
+
+    /// A whole message through the connection's one-shot encoder, which
+    /// fragments and compresses it. `None` when it does not fit and need
+    /// not be whole: it is then streamed frame by frame.
+    fn send_whole<S: Side>(
+        &mut self,
+        conn: &mut Connection<S>,
+        kind: DataKind,
+        payload: &[u8],
+    ) -> Option<Result<Queued, SendError>> {
+        let room = self.room(payload.len().saturating_add(crate::frame::MAX_HEADER_LEN));
+        let required = match conn.send(kind, payload, room) {
+            Ok(n) => {
+                self.end += n;
+                return Some(Ok(Queued { taken: payload.len(), complete: true }));
+            }
+            Err(SendError::BufferTooSmall { required }) => required,
+            Err(error) => return Some(Err(error)),
+        };
+        if self.room(required).len() >= required {
+            let room = self.room(required);
+            let result = conn.send(kind, payload, room).map(|n| {
+                self.end += n;
+                Queued { taken: payload.len(), complete: true }
+            });
+            return Some(result);
+        }
+        if !conn.compresses(payload.len()) {
+            return None;
+        }
+        Some(if self.pending().is_empty() {
+            Err(SendError::BufferTooSmall { required })
+        } else {
+            Ok(Queued { taken: 0, complete: false })
+        })
+    }
+
+    /// Frames and copies the checked piece in progress while room allows.
+    fn stream<S: Side>(
+        &mut self,
+        conn: &mut Connection<S>,
+        payload: &[u8],
+    ) -> Result<Queued, SendError> {
+        let fragment = conn
+            .config()
+            .get_fragment_size()
+            .map_or(u64::MAX, |size| u64::try_from(size.max(1)).unwrap_or(u64::MAX));
+        let mut taken = 0;
+        while let Some(mut streaming) = self.streaming {
+            if streaming.frame_left > 0 {
+                let rest = payload.get(taken..).unwrap_or_default();
+                let want = usize::try_from(streaming.frame_left).unwrap_or(usize::MAX);
+                let want = want.min(rest.len());
+                let room = self.room(want);
+                let n = want.min(room.len());
+                if let (Some(dst), Some(src)) = (room.get_mut(..n), rest.get(..n)) {
+                    dst.copy_from_slice(src);
+                    if let Some(mask) = streaming.mask.as_mut() {
+                        mask.apply(dst);
+                    }
+                }
+                self.end += n;
+                taken += n;
+                streaming.frame_left -= u64::try_from(n).unwrap_or(u64::MAX);
+                self.streaming = Some(streaming);
+                if streaming.frame_left > 0 {
+                    return Ok(Queued { taken, complete: false });
+                }
+                if streaming.unframed == 0 {
+                    self.streaming = None;
+                }
+                continue;
+            }
+            // Between frames: what the protocol owes goes first.
+            self.queue_owed(conn);
+            let len = streaming.unframed.min(fragment);
+            let fin = streaming.fin && len == streaming.unframed;
+            let room = self.room(crate::frame::MAX_HEADER_LEN);
+            match conn.data_header(streaming.kind, len, fin, room) {
+                Ok((n, mask)) => {
+                    self.end += n;
+                    streaming.unframed -= len;
+                    streaming.frame_left = len;
+                    streaming.mask = Some(mask);
+                    self.streaming = if len == 0 { None } else { Some(streaming) };
+                }
+                Err(SendError::BufferTooSmall { required }) => {
+                    return if self.pending().is_empty() {
+                        Err(SendError::BufferTooSmall { required })
+                    } else {
+                        Ok(Queued { taken, complete: false })
+                    };
+                }
+                Err(error) => {
+                    self.streaming = None;
+                    return Err(error);
+                }
+            }
+        }
+        Ok(Queued { taken, complete: true })
+    }
+}
+
+impl<B> core::fmt::Debug for Output<B> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Output")
+            .field("pending", &(self.end - self.start))
+            .field("shut", &self.shut)
+            .finish_non_exhaustive()
+    }
+}

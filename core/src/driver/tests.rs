@@ -1,0 +1,441 @@
+use super::*;
+use crate::close::CloseCode;
+use crate::config::Config;
+use crate::connection::Server;
+use crate::time::Duration;
+use std::vec;
+use std::vec::Vec;
+
+/// An event with its bytes copied out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Owned {
+    Data { kind: DataKind, payload: Vec<u8>, first: bool, last: bool },
+    Ping(Vec<u8>),
+    Pong(Vec<u8>),
+    Close(Option<CloseCode>, Vec<u8>),
+}
+
+fn own(event: Event<'_>) -> Owned {
+    match event {
+        Event::Data { kind, payload, first, last } => {
+            Owned::Data { kind, payload: payload.to_vec(), first, last }
+        }
+        Event::Ping(p) => Owned::Ping(p.to_vec()),
+        Event::Pong(p) => Owned::Pong(p.to_vec()),
+        Event::Close(frame) => Owned::Close(frame.code, frame.reason.as_bytes().to_vec()),
+    }
+}
+
+/// What a driver did with a scripted transport.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Transcript {
+    events: Vec<Owned>,
+    written: Vec<u8>,
+    /// Bytes written before each shutdown, and how many shutdowns.
+    shutdown_at: Vec<usize>,
+    end: Option<End>,
+}
+
+/// Runs `driver` over `input`, read at most `read` bytes at a time and
+/// written at most `write` bytes at a time, until it ends. `on_event`
+/// may send through the driver.
+fn run<S: Side, B: Buffer>(
+    driver: &mut Driver<S, B>,
+    mut input: &[u8],
+    read: usize,
+    write: usize,
+    mut on_event: impl FnMut(&mut Driver<S, B>, &Owned, &mut Vec<u8>),
+) -> Transcript {
+    let mut t = Transcript::default();
+    for _ in 0..100_000 {
+        match driver.poll(Some(Instant::ZERO)) {
+            Ok(Action::Event(at)) => {
+                let event = own(driver.event(at));
+                on_event(driver, &event, &mut t.written);
+                t.events.push(event);
+            }
+            Ok(Action::Write) => {
+                let n = driver.pending().len().min(write);
+                t.written.extend_from_slice(&driver.pending()[..n]);
+                driver.wrote(n);
+            }
+            Ok(Action::Read { .. }) => {
+                let spare = driver.spare();
+                let n = input.len().min(spare.len()).min(read);
+                spare[..n].copy_from_slice(&input[..n]);
+                input = &input[n..];
+                if n == 0 {
+                    driver.ended();
+                } else {
+                    driver.filled(n);
+                }
+            }
+            Ok(Action::Shutdown) => t.shutdown_at.push(t.written.len()),
+            Err(end) => {
+                t.end = Some(end);
+                return t;
+            }
+        }
+    }
+    panic!("the driver did not finish: {t:?}");
+}
+
+/// A masked client frame (key 1, 2, 3, 4).
+fn client_frame(opcode: u8, fin: bool, payload: &[u8]) -> Vec<u8> {
+    const KEY: [u8; 4] = [1, 2, 3, 4];
+    let mut frame = vec![opcode | if fin { 0x80 } else { 0 }];
+    match payload.len() {
+        len @ 0..=125 => frame.push(0x80 | u8::try_from(len).unwrap()),
+        len @ 126..=0xffff => {
+            frame.push(0xFE);
+            frame.extend_from_slice(&u16::try_from(len).unwrap().to_be_bytes());
+        }
+        len => {
+            frame.push(0xFF);
+            frame.extend_from_slice(&u64::try_from(len).unwrap().to_be_bytes());
+        }
+    }
+    frame.extend_from_slice(&KEY);
+    frame.extend(payload.iter().zip(KEY.iter().cycle()).map(|(b, k)| b ^ k));
+    frame
+}
+
+fn server(rx: usize, tx: usize) -> Driver<Server, Vec<u8>> {
+    server_with(Config::new(), rx, tx)
+}
+
+fn server_with(config: Config, rx: usize, tx: usize) -> Driver<Server, Vec<u8>> {
+    Driver::with_limits(
+        Connection::server(config),
+        vec![0; rx],
+        vec![0; tx],
+        Vec::new(),
+        Limits::new(rx, tx),
+    )
+    .unwrap()
+}
+
+#[test]
+fn buffers_under_a_control_frame_are_refused() {
+    let (mut rx, mut tx) = ([0u8; MIN_BUFFER - 1], [0u8; MIN_BUFFER]);
+    let made = Driver::new(Connection::server(Config::new()), &mut rx[..], &mut tx[..]);
+    assert_eq!(made.err(), Some(BufferTooSmall { required: MIN_BUFFER }));
+}
+
+#[test]
+fn a_server_writes_the_close_reply_then_ends_the_transport_before_handing_out_the_close() {
+    let mut input = client_frame(0x1, true, b"hi");
+    input.extend(client_frame(0x8, true, &[0x03, 0xe8, b'b', b'y', b'e']));
+    let mut driver = server(256, 256);
+    let t = run(&mut driver, &input, usize::MAX, usize::MAX, |_, _, _| {});
+    assert_eq!(
+        t.events,
+        [
+            Owned::Data { kind: DataKind::Text, payload: b"hi".to_vec(), first: true, last: true },
+            Owned::Close(Some(CloseCode::NORMAL), b"bye".to_vec()),
+        ]
+    );
+    assert_eq!(t.written, [0x88, 0x02, 0x03, 0xe8]);
+    // Shut once, after the reply was written, and before the Close event
+    // was handed out (the transcript records it before the end).
+    assert_eq!(t.shutdown_at, [4]);
+    assert_eq!(t.end, Some(End::Closed));
+}
+
+#[test]
+fn a_client_waits_for_the_server_to_end_the_transport_after_the_closing_handshake() {
+    let mut conn = Connection::client(Config::new(), || [9, 9, 9, 9]);
+    conn.close(CloseCode::NORMAL, "").unwrap();
+    let (mut rx, mut tx) = ([0u8; 256], [0u8; 256]);
+    let mut driver = Driver::new(conn, &mut rx[..], &mut tx[..]).unwrap();
+    // The server's Close, then bytes it should not have sent, then EOF.
+    let input = [0x88, 0x02, 0x03, 0xe8, 0x81, 0x01, b'x'];
+    let t = run(&mut driver, &input, 3, usize::MAX, |_, _, _| {});
+    assert_eq!(t.events, [Owned::Close(Some(CloseCode::NORMAL), Vec::new())]);
+    // The Close went out masked; the client shut down only after EOF.
+    assert_eq!(&t.written[..2], [0x88, 0x82]);
+    assert_eq!(t.shutdown_at, [t.written.len()]);
+    assert_eq!(t.end, Some(End::Closed));
+    assert!(driver.input().is_ended());
+}
+
+#[test]
+fn a_client_gives_up_waiting_for_the_server_after_the_close_timeout() {
+    let config = Config::new().close_timeout(Duration::from_millis(500));
+    let mut conn = Connection::client(config, || [0; 4]);
+    conn.close(CloseCode::NORMAL, "").unwrap();
+    let (mut rx, mut tx) = ([0u8; 256], [0u8; 256]);
+    let mut driver = Driver::new(conn, &mut rx[..], &mut tx[..]).unwrap();
+    let mut wrote = 0;
+    let mut reads = 0;
+    let mut now = Instant::from_millis(1000);
+    let end = loop {
+        match driver.poll(Some(now)) {
+            Ok(Action::Write) => {
+                wrote += driver.pending().len();
+                driver.wrote(wrote);
+            }
+            Ok(Action::Read { deadline }) if reads == 0 => {
+                // The server's Close arrives.
+                reads += 1;
+                assert!(deadline.is_some());
+                driver.spare()[..4].copy_from_slice(&[0x88, 0x02, 0x03, 0xe8]);
+                driver.filled(4);
+            }
+            Ok(Action::Read { deadline }) => {
+                // Then nothing: the caller wakes up at the deadline.
+                reads += 1;
+                let deadline = deadline.expect("a close deadline");
+                assert_eq!(deadline, Instant::from_millis(1500));
+                now = deadline;
+            }
+            Ok(Action::Shutdown) => assert_eq!(now, Instant::from_millis(1500)),
+            Ok(_) => {}
+            Err(end) => break end,
+        }
+        assert!(reads < 10, "no end");
+    };
+    assert_eq!(end, End::Closed);
+}
+
+#[test]
+fn a_protocol_error_writes_its_close_ends_the_transport_and_stays() {
+    // An unmasked frame from a client.
+    let input = [0x81, 0x02, b'h', b'i'];
+    let mut driver = server(256, 256);
+    let t = run(&mut driver, &input, usize::MAX, usize::MAX, |_, _, _| {});
+    assert!(t.events.is_empty());
+    assert_eq!(&t.written[..4], [0x88, t.written[1], 0x03, 0xea]);
+    assert_eq!(t.shutdown_at, [t.written.len()]);
+    let end = Some(End::Protocol(ProtocolError::UnmaskedFrame));
+    assert_eq!(t.end, end);
+    assert_eq!(driver.poll(None).err(), end);
+    assert_eq!(driver.send(DataKind::Text, b"late", true), Err(SendError::Closed));
+}
+
+#[test]
+fn the_transport_ending_before_the_closing_handshake_is_an_abnormal_closure() {
+    // A whole message, then half a frame.
+    let mut input = client_frame(0x2, true, b"ok");
+    input.extend(&client_frame(0x2, true, b"cut")[..4]);
+    let mut driver = server(256, 256);
+    let t = run(&mut driver, &input, usize::MAX, usize::MAX, |_, _, _| {});
+    assert_eq!(t.events.len(), 1);
+    assert_eq!(t.shutdown_at.len(), 1);
+    assert_eq!(t.end, Some(End::AbnormalClosure));
+}
+
+#[test]
+fn pongs_are_written_before_the_driver_waits_for_more_input() {
+    let mut input = client_frame(0x9, true, b"p1");
+    input.extend(client_frame(0x2, true, b"data"));
+    let mut driver = server(256, 256);
+    let t = run(&mut driver, &input, usize::MAX, usize::MAX, |_, _, _| {});
+    assert_eq!(t.events[0], Owned::Ping(b"p1".to_vec()));
+    assert_eq!(&t.written[..4], [0x8a, 0x02, b'p', b'1']);
+    assert_eq!(t.end, Some(End::AbnormalClosure));
+}
+
+/// Sends `payload` as a whole message, writing pending bytes out (into
+/// `wire`) whenever the send buffer fills.
+fn send_all<S: Side, B: Buffer>(
+    driver: &mut Driver<S, B>,
+    kind: DataKind,
+    payload: &[u8],
+    wire: &mut Vec<u8>,
+) {
+    let mut rest = payload;
+    loop {
+        let queued = driver.send(kind, rest, true).unwrap();
+        rest = &rest[queued.taken..];
+        if queued.complete {
+            return;
+        }
+        wire.extend_from_slice(driver.pending());
+        let n = driver.pending().len();
+        driver.wrote(n);
+    }
+}
+
+#[test]
+fn a_message_larger_than_the_send_buffer_streams_through_it_in_frames() {
+    let text = "große Grüße ".repeat(400);
+    let config = Config::new().fragment_size(Some(1000));
+    let mut server = server_with(config, 256, 256);
+    let mut wire = Vec::new();
+    let mut rest = text.as_bytes();
+    loop {
+        let queued = server.send(DataKind::Text, rest, true).unwrap();
+        rest = &rest[queued.taken..];
+        wire.extend_from_slice(server.pending());
+        let n = server.pending().len();
+        server.wrote(n);
+        if queued.complete {
+            break;
+        }
+    }
+    // Read back by a client: frames of 1000 bytes, one text message.
+    let mut client = Driver::with_limits(
+        Connection::client(Config::new(), || [0; 4]),
+        vec![0; 4096],
+        vec![0; 256],
+        Vec::new(),
+        Limits::new(4096, 256),
+    )
+    .unwrap();
+    let t = run(&mut client, &wire, 4096, usize::MAX, |_, _, _| {});
+    let mut message = Vec::new();
+    for event in &t.events {
+        let Owned::Data { kind: DataKind::Text, payload, .. } = event else { panic!() };
+        message.extend_from_slice(payload);
+    }
+    assert_eq!(message, text.as_bytes());
+    assert_eq!(wire[0], 0x01, "the first frame is a non-final text frame");
+    assert_eq!(u16::from_be_bytes([wire[2], wire[3]]), 1000);
+}
+
+#[test]
+fn invalid_text_is_refused_before_any_of_it_is_queued() {
+    let mut driver = server(256, 256);
+    let mut bad = "é".repeat(300).into_bytes();
+    bad[599] = b'x';
+    assert_eq!(driver.send(DataKind::Text, &bad, true), Err(SendError::InvalidUtf8));
+    assert!(driver.pending().is_empty());
+    // A piece may end inside a character; the message's end may not.
+    let queued = driver.send(DataKind::Text, &[0xc3], false).unwrap();
+    assert!(queued.complete);
+    assert_eq!(driver.send(DataKind::Text, &[], true), Err(SendError::InvalidUtf8));
+    assert_eq!(driver.send(DataKind::Text, &[0xa9], true).map(|q| q.complete), Ok(true));
+    assert_eq!(driver.pending(), [0x01, 0x01, 0xc3, 0x80, 0x01, 0xa9]);
+}
+
+#[test]
+fn a_pong_owed_while_a_message_streams_out_goes_between_its_frames() {
+    let config = Config::new().fragment_size(Some(200));
+    let (mut rx, mut tx) = ([0u8; 256], [0u8; 256]);
+    let mut driver = Driver::new(Connection::server(config), &mut rx[..], &mut tx[..]).unwrap();
+    let payload = vec![7u8; 600];
+    let first = driver.send(DataKind::Binary, &payload, true).unwrap();
+    assert!(!first.complete);
+    let mut wire = driver.pending().to_vec();
+    let n = driver.pending().len();
+    driver.wrote(n);
+    // A Ping arrives while the message is part-way out.
+    let ping = client_frame(0x9, true, b"?");
+    driver.spare()[..ping.len()].copy_from_slice(&ping);
+    driver.filled(ping.len());
+    assert!(matches!(driver.poll(None), Ok(Action::Event(_))));
+    let mut rest = &payload[first.taken..];
+    loop {
+        let queued = driver.send(DataKind::Binary, rest, true).unwrap();
+        rest = &rest[queued.taken..];
+        wire.extend_from_slice(driver.pending());
+        let n = driver.pending().len();
+        driver.wrote(n);
+        if queued.complete {
+            break;
+        }
+    }
+    // Frames: 200 bytes (binary), Pong, 200, 200: the Pong sits between
+    // whole frames.
+    let at = wire.windows(3).position(|w| w == [0x8a, 0x01, b'?']).expect("a Pong");
+    assert_eq!(at % 204, 0, "the Pong starts where a frame ended");
+    assert_eq!(wire.len(), 3 * 204 + 3);
+}
+
+#[test]
+fn a_growable_receive_buffer_doubles_up_to_its_limit_while_reads_fill_it() {
+    let message = vec![5u8; 3000];
+    let input = client_frame(0x2, true, &message);
+    let mut driver = Driver::with_limits(
+        Connection::server(Config::new()),
+        vec![0; 200],
+        vec![0; 200],
+        Vec::new(),
+        Limits::new(800, 200),
+    )
+    .unwrap();
+    let t = run(&mut driver, &input, usize::MAX, usize::MAX, |_, _, _| {});
+    let got: usize = t
+        .events
+        .iter()
+        .map(|e| match e {
+            Owned::Data { payload, .. } => payload.len(),
+            _ => 0,
+        })
+        .sum();
+    assert_eq!(got, 3000);
+    assert_eq!(driver.input().spare().len() + driver.input().unread().len(), 800);
+}
+
+#[test]
+fn echoing_through_slices_writes_the_same_bytes_at_every_read_and_write_size() {
+    let mut input = client_frame(0x1, false, "Grü".as_bytes());
+    input.extend(client_frame(0x9, true, b"ping"));
+    input.extend(client_frame(0x0, true, "ße".as_bytes()));
+    input.extend(client_frame(0x2, true, &[1u8; 300]));
+    input.extend(client_frame(0x8, true, &[0x03, 0xe8]));
+    let mut expected: Option<Transcript> = None;
+    for read in [1, 2, 7, 64, usize::MAX] {
+        for write in [1, 5, usize::MAX] {
+            let (mut rx, mut tx) = ([0u8; 140], [0u8; 140]);
+            let mut driver =
+                Driver::new(Connection::server(Config::new()), &mut rx[..], &mut tx[..]).unwrap();
+            // Echo each whole message, writing out what fills the send
+            // buffer on the way.
+            let mut message = Vec::new();
+            let t = run(&mut driver, &input, read, write, |driver, event, wire| {
+                if let Owned::Data { kind, payload, last, .. } = event {
+                    message.extend_from_slice(payload);
+                    if *last {
+                        send_all(driver, *kind, &message, wire);
+                        message.clear();
+                    }
+                }
+            });
+            match &expected {
+                None => expected = Some(t),
+                Some(first) => {
+                    assert_eq!(t.written, first.written, "read {read} write {write}");
+                    assert_eq!(t.end, first.end);
+                }
+            }
+        }
+    }
+    let t = expected.unwrap();
+    assert_eq!(t.end, Some(End::Closed));
+    // The Pong, the two echoes and the Close reply, with no frame cut.
+    let mut wire = vec![0x8a, 0x04];
+    wire.extend_from_slice(b"ping");
+    wire.extend_from_slice(&[0x81, 0x07]);
+    wire.extend_from_slice("Grüße".as_bytes());
+    wire.extend_from_slice(&[0x82, 0x7e, 0x01, 0x2c]);
+    wire.extend_from_slice(&[1u8; 300]);
+    wire.extend_from_slice(&[0x88, 0x02, 0x03, 0xe8]);
+    assert_eq!(t.written, wire);
+}
+
+#[cfg(feature = "deflate")]
+#[test]
+fn an_inflated_chunk_is_lent_from_the_window() {
+    use crate::deflate::DeflateConfig;
+    let params =
+        DeflateConfig::new().accept_offer(["permessage-deflate; client_max_window_bits"]).unwrap();
+    let mut sender = Connection::client(Config::new(), || [3; 4]).with_deflate(params);
+    let text = "compress me ".repeat(50);
+    let mut wire = vec![0u8; 1024];
+    let n = sender.send(DataKind::Text, text.as_bytes(), &mut wire).unwrap();
+    wire.truncate(n);
+    assert_ne!(wire[0] & 0x40, 0, "RSV1: compressed");
+    let conn = Connection::server(Config::new()).with_deflate(params);
+    let window = vec![0u8; conn.inflate_window_size()];
+    let mut driver =
+        Driver::with_limits(conn, vec![0; 256], vec![0; 256], window, Limits::FIXED).unwrap();
+    let t = run(&mut driver, &wire, usize::MAX, usize::MAX, |_, _, _| {});
+    let mut message = Vec::new();
+    for event in &t.events {
+        let Owned::Data { payload, .. } = event else { panic!() };
+        message.extend_from_slice(payload);
+    }
+    assert_eq!(message, text.as_bytes());
+}
