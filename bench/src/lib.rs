@@ -1,6 +1,7 @@
 //! Shared pieces of the barews benchmarks.
 //!
-//! The crate compares barews with `tungstenite` and `fastwebsockets`:
+//! The crate compares barews with `tungstenite` and `fastwebsockets` (and,
+//! end to end, `tokio-tungstenite`):
 //!
 //! - `benches/codec.rs` (criterion): decoding client frames as a server
 //!   receives them, encoding server and client frames, fragmented messages
@@ -16,9 +17,11 @@
 //!
 //! This library holds what they share: frame and payload builders
 //! ([`frames`]), in-memory streams ([`mem`]), the in-memory echo drivers
-//! ([`echo`]), the echo servers ([`servers`]), the load client ([`load`])
-//! and small statistics helpers ([`stats`]).
+//! ([`echo`]), the echo servers ([`servers`]), the load client ([`load`]),
+//! small statistics helpers ([`stats`]) and CPU pinning for `e2e --pin`
+//! ([`affinity`]).
 
+pub mod affinity;
 pub mod alloc_count;
 pub mod deflate;
 pub mod echo;

@@ -13,6 +13,7 @@
 //! (in one frame or several) carrying the payload sent; the raw TCP echo
 //! returns the masked frame unchanged.
 
+use crate::affinity;
 use crate::frames::{
     OP_BINARY, OP_CONTINUATION, binary_payload, client_close, frame_len, mask_key, push_frame,
 };
@@ -42,6 +43,9 @@ pub struct LoadConfig {
     pub duration: Duration,
     /// At most this many messages per connection, if set.
     pub max_messages: Option<usize>,
+    /// The CPU every thread of the load pins itself to, if set (the
+    /// thread that calls [`run`] is the caller's to pin).
+    pub cpu: Option<usize>,
 }
 
 /// What a run measured.
@@ -341,11 +345,12 @@ pub fn run(addr: SocketAddr, websocket: bool, config: &LoadConfig) -> Result<Loa
                 let traffic = &traffic;
                 let stream = stream.try_clone().map_err(|e| e.to_string());
                 scope.spawn(move || {
+                    affinity::pin_current(config.cpu);
                     let stream = stream?;
                     if config.window <= 1 {
                         ping_pong(stream, traffic, start, deadline, cap)
                     } else {
-                        pipelined(stream, traffic, config.window, start, deadline, cap)
+                        pipelined(stream, traffic, config, start, deadline, cap)
                     }
                 })
             })
@@ -426,11 +431,12 @@ struct Flow {
 fn pipelined(
     stream: TcpStream,
     traffic: &Traffic,
-    window: usize,
+    config: &LoadConfig,
     start: Instant,
     deadline: Instant,
     cap: usize,
 ) -> Outcome {
+    let window = config.window;
     let flow = Flow {
         acked: Mutex::new(0),
         credit: Condvar::new(),
@@ -442,6 +448,7 @@ fn pipelined(
     let write_half = stream.try_clone().map_err(|e| e.to_string())?;
     thread::scope(|scope| {
         let writer = scope.spawn(|| {
+            affinity::pin_current(config.cpu);
             let result = write_loop(write_half, traffic, &flow, window, start, deadline, cap);
             flow.done.store(true, Ordering::Release);
             result

@@ -16,11 +16,23 @@
 //!   is not measured), then `WebSocket::after_handshake` on the
 //!   `TcpStream`, wrapped in a `FragmentCollector` for whole messages:
 //!   `read_frame` → `write_frame`;
+//! - tokio-tungstenite: the same tokio runtime shape as fastwebsockets,
+//!   one task per connection, written as its README's echo server:
+//!   `accept_async`, `split`, then the read half, filtered to text and
+//!   binary messages, `forward`ed into the write half (`forward` feeds
+//!   the sink while input is ready and flushes when the stream is
+//!   pending, so echoes are batched like barews' queued ones);
 //! - raw TCP: copies every byte back (the masked frames included), the
 //!   upper bound for any WebSocket echo.
+//!
+//! [`Impl::start`] takes an optional CPU: every thread of the server
+//! (acceptor, connection threads, tokio workers) then pins itself to it
+//! (`e2e --pin`, see [`crate::affinity`]).
 
+use crate::affinity;
 use barews::connection::Event;
 use barews::handshake::server::{AcceptOptions, RequestStatus, ServerConfig, ServerHandshake};
+use std::future::Future;
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::thread;
@@ -39,17 +51,20 @@ pub enum Impl {
     Tungstenite,
     /// fastwebsockets on tokio.
     Fastwebsockets,
+    /// tokio-tungstenite: `split` + `forward`.
+    TokioTungstenite,
     /// A raw TCP echo.
     RawTcp,
 }
 
 impl Impl {
     /// Every implementation, in table order.
-    pub const ALL: [Impl; 6] = [
+    pub const ALL: [Impl; 7] = [
         Impl::Barews,
         Impl::BarewsStream,
         Impl::BarewsBigBuffer,
         Impl::Tungstenite,
+        Impl::TokioTungstenite,
         Impl::Fastwebsockets,
         Impl::RawTcp,
     ];
@@ -62,6 +77,7 @@ impl Impl {
             Impl::BarewsBigBuffer => "barews-rb256k",
             Impl::Tungstenite => "tungstenite",
             Impl::Fastwebsockets => "fastwebsockets",
+            Impl::TokioTungstenite => "tokio-tungstenite",
             Impl::RawTcp => "raw-tcp",
         }
     }
@@ -78,19 +94,23 @@ impl Impl {
     }
 
     /// Starts the server on `127.0.0.1:0` and returns its address. Its
-    /// threads run until the process ends.
-    pub fn start(self) -> io::Result<SocketAddr> {
+    /// threads run until the process ends; with `cpu`, each of them pins
+    /// itself to that CPU.
+    pub fn start(self, cpu: Option<usize>) -> io::Result<SocketAddr> {
         let listener = TcpListener::bind("127.0.0.1:0")?;
         let addr = listener.local_addr()?;
         match self {
-            Impl::Barews => spawn_threaded(listener, |s| report(barews_echo(s, false, 0))),
-            Impl::BarewsStream => spawn_threaded(listener, |s| report(barews_echo(s, true, 0))),
-            Impl::BarewsBigBuffer => {
-                spawn_threaded(listener, |s| report(barews_echo(s, false, 256 * 1024)));
+            Impl::Barews => spawn_threaded(listener, cpu, |s| report(barews_echo(s, false, 0))),
+            Impl::BarewsStream => {
+                spawn_threaded(listener, cpu, |s| report(barews_echo(s, true, 0)));
             }
-            Impl::Tungstenite => spawn_threaded(listener, |s| report(tungstenite_echo(s))),
-            Impl::RawTcp => spawn_threaded(listener, |s| report(raw_echo(s))),
-            Impl::Fastwebsockets => spawn_fastwebsockets(listener)?,
+            Impl::BarewsBigBuffer => {
+                spawn_threaded(listener, cpu, |s| report(barews_echo(s, false, 256 * 1024)));
+            }
+            Impl::Tungstenite => spawn_threaded(listener, cpu, |s| report(tungstenite_echo(s))),
+            Impl::RawTcp => spawn_threaded(listener, cpu, |s| report(raw_echo(s))),
+            Impl::Fastwebsockets => spawn_tokio(listener, cpu, fastwebsockets_echo)?,
+            Impl::TokioTungstenite => spawn_tokio(listener, cpu, tokio_tungstenite_echo)?,
         }
         Ok(addr)
     }
@@ -103,13 +123,18 @@ fn report(result: Result<(), String>) {
     }
 }
 
-/// Accepts on `listener` in a thread, one more thread per connection.
-fn spawn_threaded(listener: TcpListener, serve: fn(TcpStream)) {
+/// Accepts on `listener` in a thread, one more thread per connection,
+/// each pinned to `cpu` if given.
+fn spawn_threaded(listener: TcpListener, cpu: Option<usize>, serve: fn(TcpStream)) {
     thread::spawn(move || {
+        affinity::pin_current(cpu);
         for stream in listener.incoming() {
             let Ok(stream) = stream else { continue };
             let _ = stream.set_nodelay(true);
-            thread::spawn(move || serve(stream));
+            thread::spawn(move || {
+                affinity::pin_current(cpu);
+                serve(stream);
+            });
         }
     });
 }
@@ -157,17 +182,24 @@ fn barews_echo(stream: TcpStream, streaming: bool, read_buffer: usize) -> Result
     }
 }
 
-fn tungstenite_echo(stream: TcpStream) -> Result<(), String> {
-    use tungstenite::{Error, Message};
-    let ended = |error: Error| match error {
+/// `Ok` for the ways a tungstenite connection ordinarily ends, the error
+/// (labelled `who`) otherwise.
+fn tungstenite_ended(who: &str, error: tungstenite::Error) -> Result<(), String> {
+    use tungstenite::Error;
+    match error {
         Error::ConnectionClosed
         | Error::AlreadyClosed
         | Error::Protocol(tungstenite::error::ProtocolError::ResetWithoutClosingHandshake) => {
             Ok(())
         }
         Error::Io(e) if is_disconnect(&e) => Ok(()),
-        other => Err(format!("tungstenite: {other}")),
-    };
+        other => Err(format!("{who}: {other}")),
+    }
+}
+
+fn tungstenite_echo(stream: TcpStream) -> Result<(), String> {
+    use tungstenite::Message;
+    let ended = |error| tungstenite_ended("tungstenite", error);
     let mut socket = tungstenite::accept(stream).map_err(|e| format!("tungstenite accept: {e}"))?;
     loop {
         match socket.read() {
@@ -208,22 +240,54 @@ fn is_disconnect(error: &io::Error) -> bool {
     )
 }
 
-/// Runs the fastwebsockets server on a multi-threaded tokio runtime with
-/// one worker per core, in a thread of its own.
-fn spawn_fastwebsockets(listener: TcpListener) -> io::Result<()> {
+/// Runs a tokio server (fastwebsockets, tokio-tungstenite) on a runtime
+/// of its own, accepting in a thread of its own and serving each
+/// connection in a task.
+///
+/// The runtime is the multi-threaded one with its default of one worker
+/// per core: what an async server ordinarily runs on, and the fair match
+/// for the threaded servers, whose connections may also run on every
+/// core. Both tokio servers get the same shape, so they compare with each
+/// other as well. With `cpu` (`--pin`) the workers pin themselves to it
+/// in `on_thread_start`, and the accepting thread when it starts: they
+/// share that core as the threaded servers' threads do.
+fn spawn_tokio<F, Fut>(listener: TcpListener, cpu: Option<usize>, serve: F) -> io::Result<()>
+where
+    F: Fn(tokio::net::TcpStream) -> Fut + Send + Copy + 'static,
+    Fut: Future<Output = Result<(), String>> + Send + 'static,
+{
     listener.set_nonblocking(true)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_io().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_io()
+        .on_thread_start(move || affinity::pin_current(cpu))
+        .build()?;
     thread::spawn(move || {
+        affinity::pin_current(cpu);
         runtime.block_on(async move {
             let listener = tokio::net::TcpListener::from_std(listener).expect("tokio listener");
             loop {
                 let Ok((stream, _)) = listener.accept().await else { continue };
                 let _ = stream.set_nodelay(true);
-                tokio::spawn(async move { report(fastwebsockets_echo(stream).await) });
+                tokio::spawn(async move { report(serve(stream).await) });
             }
         });
     });
     Ok(())
+}
+
+/// The echo server of tokio-tungstenite's README and `examples/echo-server.rs`.
+async fn tokio_tungstenite_echo(stream: tokio::net::TcpStream) -> Result<(), String> {
+    use futures_util::{StreamExt, TryStreamExt, future};
+    let ws = tokio_tungstenite::accept_async(stream)
+        .await
+        .map_err(|e| format!("tokio-tungstenite accept: {e}"))?;
+    let (write, read) = ws.split();
+    // Only text and binary messages are echoed; tungstenite answers pings
+    // and the closing handshake itself.
+    match read.try_filter(|m| future::ready(m.is_text() || m.is_binary())).forward(write).await {
+        Ok(()) => Ok(()),
+        Err(error) => tungstenite_ended("tokio-tungstenite", error),
+    }
 }
 
 async fn fastwebsockets_echo(mut stream: tokio::net::TcpStream) -> Result<(), String> {

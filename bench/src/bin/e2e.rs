@@ -1,17 +1,27 @@
 //! End-to-end loopback benchmark: echo servers (barews-std, tungstenite,
-//! fastwebsockets, raw TCP) in this process on `127.0.0.1:0`, driven by
-//! the pipelined load client of `barews_bench::load`.
+//! tokio-tungstenite, fastwebsockets, raw TCP) in this process on
+//! `127.0.0.1:0`, driven by the pipelined load client of
+//! `barews_bench::load`.
 //!
 //! ```sh
-//! cargo run --release -p barews-bench --bin e2e                 # the full matrix (~8 min)
-//! cargo run --release -p barews-bench --bin e2e -- --quick      # a smoke run (~15 s)
+//! cargo run --release -p barews-bench --bin e2e                 # the full matrix (~10 min)
+//! cargo run --release -p barews-bench --bin e2e -- --quick      # a smoke run (~20 s)
+//! cargo run --release -p barews-bench --bin e2e -- --pin        # servers on CPU 0, client on CPU 1
 //! cargo run --release -p barews-bench --bin e2e -- --help
 //! ```
+//!
+//! `--pin` pins every thread of the echo servers (tokio workers through
+//! the runtime's `on_thread_start`) to CPU 0 and every thread of the load
+//! client to CPU 1: the servers share one core and the client has the
+//! other, so a server cannot borrow the client's core, and the numbers
+//! compare with measurements made that way. It needs CPUs 0 and 1 in the
+//! process's affinity mask.
 //!
 //! Prints a Markdown table per configuration as it completes, then a
 //! summary of messages per second with each implementation's ratio to
 //! barews.
 
+use barews_bench::affinity;
 use barews_bench::load::{self, LoadConfig, LoadResult};
 use barews_bench::servers::Impl;
 use barews_bench::stats::{as_f64, median, min_max, percentile};
@@ -22,7 +32,8 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 const HELP: &str = "\
-e2e: loopback echo benchmark (barews-std vs tungstenite vs fastwebsockets vs raw TCP)
+e2e: loopback echo benchmark (barews-std vs tungstenite vs tokio-tungstenite vs
+fastwebsockets vs raw TCP)
 
 options:
   --quick               1 run of 0.25 s per configuration (smoke test)
@@ -34,9 +45,12 @@ options:
   --sizes A,B,..        payload sizes in bytes (default 16,1024,65536,1048576)
   --conns A,B,..        connection counts for throughput (default 1,8)
   --window N            messages in flight per connection (default 64)
-  --impls A,B,..        barews, barews-stream, barews-rb256k, tungstenite, fastwebsockets,
-                        raw-tcp (default: barews, tungstenite, fastwebsockets, raw-tcp)
+  --impls A,B,..        barews, barews-stream, barews-rb256k, tungstenite, tokio-tungstenite,
+                        fastwebsockets, raw-tcp (default: barews, tungstenite,
+                        tokio-tungstenite, fastwebsockets, raw-tcp)
   --mode M              throughput, latency or all (default all)
+  --pin                 pin the echo servers' threads to CPU 0 and the load client's
+                        threads to CPU 1 (servers share one core, the client has the other)
 ";
 
 struct Options {
@@ -51,6 +65,7 @@ struct Options {
     impls: Vec<Impl>,
     throughput: bool,
     latency: bool,
+    pin: bool,
 }
 
 impl Default for Options {
@@ -64,9 +79,16 @@ impl Default for Options {
             sizes: vec![16, 1024, 64 * 1024, 1024 * 1024],
             conns: vec![1, 8],
             window: 64,
-            impls: vec![Impl::Barews, Impl::Tungstenite, Impl::Fastwebsockets, Impl::RawTcp],
+            impls: vec![
+                Impl::Barews,
+                Impl::Tungstenite,
+                Impl::TokioTungstenite,
+                Impl::Fastwebsockets,
+                Impl::RawTcp,
+            ],
             throughput: true,
             latency: true,
+            pin: false,
         }
     }
 }
@@ -112,6 +134,7 @@ fn parse_args() -> Result<Option<Options>, String> {
                 "all" => (options.throughput, options.latency) = (true, true),
                 other => return Err(format!("unknown mode {other}")),
             },
+            "--pin" => options.pin = true,
             other => return Err(format!("unknown option {other} (see --help)")),
         }
     }
@@ -265,6 +288,37 @@ fn summary_table(
     out
 }
 
+/// The running echo servers and their addresses, in `--impls` order.
+type Servers = Vec<(Impl, SocketAddr)>;
+
+/// Starts the servers of `options.impls`, pinned to the server CPU under
+/// `--pin`, then pins this thread, which opens and closes the load's
+/// connections, to the client CPU. Returns the servers' addresses and
+/// the CPU for the load's threads.
+fn start_servers(options: &Options) -> Result<(Servers, Option<usize>), String> {
+    let (server_cpu, client_cpu) = if options.pin {
+        if !affinity::available(&[affinity::SERVER_CPU, affinity::CLIENT_CPU]) {
+            return Err(format!(
+                "--pin needs CPUs {} and {} in this process's affinity mask",
+                affinity::SERVER_CPU,
+                affinity::CLIENT_CPU
+            ));
+        }
+        (Some(affinity::SERVER_CPU), Some(affinity::CLIENT_CPU))
+    } else {
+        (None, None)
+    };
+    let mut servers = Vec::new();
+    for &implementation in &options.impls {
+        let addr = implementation
+            .start(server_cpu)
+            .map_err(|error| format!("starting {}: {error}", implementation.name()))?;
+        servers.push((implementation, addr));
+    }
+    affinity::pin_current(client_cpu);
+    Ok((servers, client_cpu))
+}
+
 fn main() -> ExitCode {
     let options = match parse_args() {
         Ok(Some(options)) => options,
@@ -277,16 +331,13 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let mut servers: Vec<(Impl, SocketAddr)> = Vec::new();
-    for &implementation in &options.impls {
-        match implementation.start() {
-            Ok(addr) => servers.push((implementation, addr)),
-            Err(error) => {
-                eprintln!("e2e: starting {}: {error}", implementation.name());
-                return ExitCode::FAILURE;
-            }
+    let (servers, client_cpu) = match start_servers(&options) {
+        Ok(started) => started,
+        Err(error) => {
+            eprintln!("e2e: {error}");
+            return ExitCode::FAILURE;
         }
-    }
+    };
     let mut cases = Vec::new();
     for &size in &options.sizes {
         if options.throughput {
@@ -297,7 +348,7 @@ fn main() -> ExitCode {
         cases.extend(options.sizes.iter().map(|&size| Case { latency: true, size, conns: 1 }));
     }
     println!(
-        "# barews e2e loopback echo\n\n{} run(s) per case, {} s per throughput run, {} s per latency run{}; window {} messages per connection in throughput runs; RTT is from just before a frame is written to its verified echo (in throughput runs it includes queueing behind the window).",
+        "# barews e2e loopback echo\n\n{} run(s) per case, {} s per throughput run, {} s per latency run{}; window {} messages per connection in throughput runs; RTT is from just before a frame is written to its verified echo (in throughput runs it includes queueing behind the window).{}",
         options.runs,
         options.secs,
         options.latency_secs,
@@ -305,7 +356,16 @@ fn main() -> ExitCode {
             .messages
             .map(|n| format!(", at most {n} messages per connection"))
             .unwrap_or_default(),
-        options.window
+        options.window,
+        if options.pin {
+            format!(
+                " Servers pinned to CPU {}, load client to CPU {}.",
+                affinity::SERVER_CPU,
+                affinity::CLIENT_CPU
+            )
+        } else {
+            String::new()
+        }
     );
     let mut results: HashMap<(Case, Impl), Summary> = HashMap::new();
     let mut failed = false;
@@ -320,6 +380,7 @@ fn main() -> ExitCode {
                 options.secs
             }),
             max_messages: options.messages,
+            cpu: client_cpu,
         };
         if options.warmup > 0.0 {
             let warmup = LoadConfig { duration: Duration::from_secs_f64(options.warmup), ..config };
