@@ -94,7 +94,7 @@ impl ProtocolError {
     }
 
     /// A short description, also sent as the reason of the Close frame
-    /// with the `close-reasons` feature (on with `std`).
+    /// with the `detailed-errors` feature (on with `std`).
     pub const fn as_str(self) -> &'static str {
         match self {
             ProtocolError::ReservedBits => "reserved bits set",

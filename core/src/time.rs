@@ -74,6 +74,50 @@ impl fmt::Display for Duration {
     }
 }
 
+/// The caller's monotonic clock, in milliseconds from an origin of its
+/// choosing: it drives keepalive and the close timeout
+/// ([`Config::keepalive`](crate::config::Config::keepalive),
+/// [`Config::close_timeout`](crate::config::Config::close_timeout)), through
+/// [`Driver::poll`](crate::driver::Driver::poll).
+///
+/// Any `FnMut() -> Instant` is a clock:
+///
+/// ```
+/// use barews::time::{Clock, Instant};
+///
+/// # fn systick_millis() -> u64 { 42 }
+/// let mut clock = || Instant::from_millis(systick_millis());
+/// assert_eq!(clock.now(), Instant::from_millis(42));
+/// ```
+pub trait Clock {
+    /// Whether the clock tells the time. [`NoClock`] does not: the timers
+    /// never run, and their code is left out of the binary.
+    const TICKS: bool = true;
+
+    /// The current time.
+    fn now(&mut self) -> Instant;
+}
+
+impl<F: FnMut() -> Instant> Clock for F {
+    fn now(&mut self) -> Instant {
+        self()
+    }
+}
+
+/// No clock: keepalive and the close timeout never fire (a closing
+/// handshake then waits for the peer as long as the transport does). The
+/// default.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct NoClock;
+
+impl Clock for NoClock {
+    const TICKS: bool = false;
+
+    fn now(&mut self) -> Instant {
+        Instant::ZERO
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

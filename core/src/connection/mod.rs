@@ -399,7 +399,7 @@ impl<S: Side> Connection<S> {
     }
 
     /// Fails the connection: remembers the error and queues a Close with
-    /// its code (and, with the `close-reasons` feature, its description as
+    /// its code (and, with the `detailed-errors` feature, its description as
     /// the reason), unless this end already sent one.
     fn fail(&mut self, error: ProtocolError) -> ProtocolError {
         if self.failure.is_none() {
@@ -407,8 +407,8 @@ impl<S: Side> Connection<S> {
             self.outbox.drop_pings_and_pongs();
             if !self.close_sent {
                 // The description costs about 0.7 KiB of text and table:
-                // only with the `close-reasons` feature.
-                let reason = if cfg!(feature = "close-reasons") { error.as_str() } else { "" };
+                // only with the `detailed-errors` feature.
+                let reason = if cfg!(feature = "detailed-errors") { error.as_str() } else { "" };
                 self.queue_close(Some(error.close_code()), reason.as_bytes());
             }
         }

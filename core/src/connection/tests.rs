@@ -324,9 +324,9 @@ fn violation<S: Side>(make: impl Fn() -> Connection<S>, input: &[u8], error: Pro
     assert_eq!(t.seen.last(), Some(&Seen::Error(error)), "{t:?}");
     let code = error.close_code().0;
     assert_eq!(close_code_sent(&t.sent), Some(code), "close code queued for {error:?}");
-    // The reason is the error's description with `close-reasons`, else
+    // The reason is the error's description with `detailed-errors`, else
     // empty.
-    let reason = if cfg!(feature = "close-reasons") { error.as_str().as_bytes() } else { b"" };
+    let reason = if cfg!(feature = "detailed-errors") { error.as_str().as_bytes() } else { b"" };
     assert_eq!(close_sent(&t.sent).map(|(_, r)| r), Some(reason.to_vec()));
     let mut conn = make();
     let _ = feed(&mut conn, input);

@@ -7,7 +7,7 @@ use super::event::EventAt;
 use super::output::Output;
 use super::{Action, End};
 use crate::connection::{Connection, Event, Role, Side};
-use crate::time::Instant;
+use crate::time::{Clock, Instant};
 use core::ops::Range;
 
 /// The receive buffer: unread bytes in `buf[start..end]`.
@@ -120,20 +120,22 @@ impl<B: Buffer> Input<B> {
     /// [`Action`]. The frames the connection owes are moved into `output`
     /// on the way.
     ///
-    /// `now` is the caller's clock, if it has one: timers that are due
-    /// fire, and a client waits for the server to close the transport no
-    /// longer than the configured close timeout. Without a clock, timers
-    /// never fire and that wait lasts as long as the transport's.
+    /// `clock` is the caller's: timers that are due fire, and a client
+    /// waits for the server to close the transport no longer than the
+    /// configured close timeout. With [`NoClock`](crate::time::NoClock)
+    /// timers never fire (their code is left out) and that wait lasts as
+    /// long as the transport's.
     ///
     /// Once the connection is over (and its last frames are written and
     /// the transport shut down as RFC 6455 section 7.1.1 orders), it
     /// returns why, every time.
-    pub fn poll<S: Side, O: Buffer>(
+    pub fn poll<S: Side, O: Buffer, C: Clock>(
         &mut self,
         conn: &mut Connection<S>,
         output: &mut Output<O>,
-        now: Option<Instant>,
+        clock: &mut C,
     ) -> Result<Action, End> {
+        let now = if C::TICKS { Some(clock.now()) } else { None };
         if let Some(now) = now {
             if conn.poll_timeout().is_some_and(|at| at <= now) {
                 conn.handle_timeout(now);
@@ -184,7 +186,8 @@ impl<B: Buffer> Input<B> {
             if self.eof {
                 return Self::shut_then(output, End::AbnormalClosure);
             }
-            return Ok(Action::Read { deadline: conn.poll_timeout() });
+            let deadline = if C::TICKS { conn.poll_timeout() } else { None };
+            return Ok(Action::Read { deadline });
         }
     }
 

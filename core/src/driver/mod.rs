@@ -31,6 +31,7 @@
 //! use barews::config::Config;
 //! use barews::connection::{Connection, Event};
 //! use barews::driver::{Action, Driver, End};
+//! use barews::time::NoClock;
 //!
 //! // What a client sent: a masked "Hello" and a masked Close 1000.
 //! let mut socket_in: &[u8] = &[
@@ -41,7 +42,7 @@
 //! let (mut rx, mut tx) = ([0u8; 256], [0u8; 256]);
 //! let mut driver = Driver::new(Connection::server(Config::new()), &mut rx[..], &mut tx[..])?;
 //! let end = loop {
-//!     match driver.poll(None) {
+//!     match driver.poll(&mut NoClock) {
 //!         Ok(Action::Event(at)) => {
 //!             if let Event::Data { kind, payload, last: true, .. } = driver.event(at) {
 //!                 let payload = payload.to_vec(); // a one-frame message here
@@ -90,7 +91,7 @@ pub use output::{Output, Queued};
 use crate::BufferTooSmall;
 use crate::ProtocolError;
 use crate::connection::{Connection, DataKind, Event, Expired, SendError, Side};
-use crate::time::Instant;
+use crate::time::{Clock, Instant};
 use core::fmt;
 
 /// The smallest receive and send buffers a driver accepts: a whole control
@@ -111,8 +112,8 @@ pub enum Action {
     Write,
     /// Read into [`Driver::spare`] and report it with [`Driver::filled`],
     /// or with [`Driver::ended`] when the transport's input ended. If
-    /// `deadline` is given and the caller has a clock, stop waiting then
-    /// and poll again: a timer is due.
+    /// `deadline` is given (only with a clock that ticks), stop waiting
+    /// then and poll again: a timer is due.
     Read {
         /// When to poll again even if nothing arrived.
         deadline: Option<Instant>,
@@ -123,9 +124,9 @@ pub enum Action {
 }
 
 /// Why a connection is over: the last answer of [`Driver::poll`], every
-/// time it is asked again.
+/// time it is asked again. The list is complete, so adapters map it
+/// exhaustively onto their errors.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
 pub enum End {
     /// The closing handshake completed.
     Closed,
@@ -238,9 +239,18 @@ impl<S: Side, B: Buffer> Driver<S, B> {
         &mut self.output
     }
 
-    /// What the transport must do next; see [`Input::poll`].
-    pub fn poll(&mut self, now: Option<Instant>) -> Result<Action, End> {
-        self.input.poll(&mut self.conn, &mut self.output, now)
+    /// For an opening handshake run over the driver's buffers: the bytes
+    /// read so far and the free end of the send buffer, together (a server
+    /// writes its answer while the request still borrows the head). Report
+    /// what was used with [`Input::consume`] and [`Output::commit`].
+    pub fn handshake_buffers(&mut self) -> (&[u8], &mut [u8]) {
+        (self.input.unread(), self.output.free())
+    }
+
+    /// What the transport must do next, on the caller's `clock`; see
+    /// [`Input::poll`].
+    pub fn poll<C: Clock>(&mut self, clock: &mut C) -> Result<Action, End> {
+        self.input.poll(&mut self.conn, &mut self.output, clock)
     }
 
     /// The event [`poll`](Self::poll) found.
@@ -283,6 +293,11 @@ impl<S: Side, B: Buffer> Driver<S, B> {
     /// Queues data of an outgoing message; see [`Output::send`].
     pub fn send(&mut self, kind: DataKind, payload: &[u8], fin: bool) -> Result<Queued, SendError> {
         self.output.send(&mut self.conn, kind, payload, fin)
+    }
+
+    /// Queues a whole message; see [`Output::send_message`].
+    pub fn send_message(&mut self, kind: DataKind, payload: &[u8]) -> Result<Queued, SendError> {
+        self.output.send_message(&mut self.conn, kind, payload)
     }
 }
 

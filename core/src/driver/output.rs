@@ -26,10 +26,12 @@ struct Streaming {
     kind: DataKind,
     /// The piece ends its message.
     fin: bool,
-    /// Bytes not yet announced by a frame header.
-    unframed: u64,
+    /// Bytes not yet announced by a frame header (`usize`, as they are
+    /// in the caller's slice: no 8-byte fields, which would link
+    /// `memcpy8` and `memclr8` on 32-bit targets).
+    unframed: usize,
     /// Bytes of the current frame's payload still to copy.
-    frame_left: u64,
+    frame_left: usize,
     /// The current frame's masking.
     mask: Option<PayloadMask>,
 }
@@ -89,19 +91,26 @@ impl<B: Buffer> Output<B> {
     }
 
     /// Free room at the end, at least `want` bytes if the storage can
-    /// grow that far (moving pending bytes to the front first).
+    /// grow that far. Pending bytes stay where they are: the transport
+    /// takes them all before the buffer is used from its start again.
     fn room(&mut self, want: usize) -> &mut [u8] {
-        let free = self.buf.as_ref().len() - self.end;
-        if free < want && self.start > 0 {
-            super::buffer::move_to_front(self.buf.as_mut(), self.start, self.end);
-            self.end -= self.start;
-            self.start = 0;
-        }
         if self.buf.as_ref().len() - self.end < want {
             let len = self.end.saturating_add(want);
             self.buf.grow(len);
         }
         self.buf.as_mut().get_mut(self.end..).unwrap_or_default()
+    }
+
+    /// The free end of the send buffer, for bytes written without the
+    /// connection (an opening handshake's request or answer); report them
+    /// with [`commit`](Self::commit).
+    pub fn free(&mut self) -> &mut [u8] {
+        self.room(0)
+    }
+
+    /// Records that `n` bytes were written into [`free`](Self::free).
+    pub fn commit(&mut self, n: usize) {
+        self.end = (self.end + n).min(self.buf.as_ref().len());
     }
 
     /// Moves the control frames the connection owes (Pong, Ping, Close)
@@ -150,52 +159,59 @@ impl<B: Buffer> Output<B> {
             return Err(SendError::Closed);
         }
         if self.streaming.is_none() {
-            if fin && !conn.is_sending_message() {
-                if let Some(result) = self.send_whole(conn, kind, payload) {
-                    return result;
-                }
+            if fin && !conn.is_sending_message() && conn.compresses(payload.len()) {
+                return self.send_compressed(conn, kind, payload);
             }
             conn.check_data(kind, payload, fin)?;
-            let unframed = u64::try_from(payload.len()).unwrap_or(u64::MAX);
+            let unframed = payload.len();
             self.streaming = Some(Streaming { kind, fin, unframed, frame_left: 0, mask: None });
         }
         self.stream(conn, payload)
     }
 
-    /// A whole message through the connection's one-shot encoder, which
-    /// fragments and compresses it. `None` when it does not fit and need
-    /// not be whole: it is then streamed frame by frame.
-    fn send_whole<S: Side>(
+    /// Queues a whole message: [`send`](Self::send) with `fin`, refused
+    /// with [`SendError::MessageInProgress`] while a fragmented message
+    /// sent piece by piece is unfinished. Call it again with the rest
+    /// while [`Queued::complete`] is false.
+    pub fn send_message<S: Side>(
         &mut self,
         conn: &mut Connection<S>,
         kind: DataKind,
         payload: &[u8],
-    ) -> Option<Result<Queued, SendError>> {
-        let room = self.room(payload.len().saturating_add(crate::frame::MAX_HEADER_LEN));
-        let required = match conn.send(kind, payload, room) {
-            Ok(n) => {
-                self.end += n;
-                return Some(Ok(Queued { taken: payload.len(), complete: true }));
+    ) -> Result<Queued, SendError> {
+        if self.streaming.is_none() && conn.is_sending_message() {
+            return Err(SendError::MessageInProgress);
+        }
+        self.send(conn, kind, payload, true)
+    }
+
+    /// A whole message compressed by the connection (permessage-deflate),
+    /// which also fragments it: queued all at once, or not at all.
+    fn send_compressed<S: Side>(
+        &mut self,
+        conn: &mut Connection<S>,
+        kind: DataKind,
+        payload: &[u8],
+    ) -> Result<Queued, SendError> {
+        let mut want = payload.len().saturating_add(crate::frame::MAX_HEADER_LEN);
+        loop {
+            match conn.send(kind, payload, self.room(want)) {
+                Ok(n) => {
+                    self.end += n;
+                    return Ok(Queued { taken: payload.len(), complete: true });
+                }
+                // Growable storage makes room for what the encoder asks.
+                Err(SendError::BufferTooSmall { required }) if required > want => want = required,
+                Err(SendError::BufferTooSmall { required }) => {
+                    return if self.pending().is_empty() {
+                        Err(SendError::BufferTooSmall { required })
+                    } else {
+                        Ok(Queued { taken: 0, complete: false })
+                    };
+                }
+                Err(error) => return Err(error),
             }
-            Err(SendError::BufferTooSmall { required }) => required,
-            Err(error) => return Some(Err(error)),
-        };
-        if self.room(required).len() >= required {
-            let room = self.room(required);
-            let result = conn.send(kind, payload, room).map(|n| {
-                self.end += n;
-                Queued { taken: payload.len(), complete: true }
-            });
-            return Some(result);
         }
-        if !conn.compresses(payload.len()) {
-            return None;
-        }
-        Some(if self.pending().is_empty() {
-            Err(SendError::BufferTooSmall { required })
-        } else {
-            Ok(Queued { taken: 0, complete: false })
-        })
     }
 
     /// Frames and copies the checked piece in progress while room allows.
@@ -204,16 +220,12 @@ impl<B: Buffer> Output<B> {
         conn: &mut Connection<S>,
         payload: &[u8],
     ) -> Result<Queued, SendError> {
-        let fragment = conn
-            .config()
-            .get_fragment_size()
-            .map_or(u64::MAX, |size| u64::try_from(size.max(1)).unwrap_or(u64::MAX));
+        let fragment = conn.config().get_fragment_size().map_or(usize::MAX, |size| size.max(1));
         let mut taken = 0;
         while let Some(mut streaming) = self.streaming {
             if streaming.frame_left > 0 {
                 let rest = payload.get(taken..).unwrap_or_default();
-                let want = usize::try_from(streaming.frame_left).unwrap_or(usize::MAX);
-                let want = want.min(rest.len());
+                let want = streaming.frame_left.min(rest.len());
                 let room = self.room(want);
                 let n = want.min(room.len());
                 if let (Some(dst), Some(src)) = (room.get_mut(..n), rest.get(..n)) {
@@ -224,7 +236,7 @@ impl<B: Buffer> Output<B> {
                 }
                 self.end += n;
                 taken += n;
-                streaming.frame_left -= u64::try_from(n).unwrap_or(u64::MAX);
+                streaming.frame_left -= n;
                 self.streaming = Some(streaming);
                 if streaming.frame_left > 0 {
                     return Ok(Queued { taken, complete: false });
@@ -239,7 +251,8 @@ impl<B: Buffer> Output<B> {
             let len = streaming.unframed.min(fragment);
             let fin = streaming.fin && len == streaming.unframed;
             let room = self.room(crate::frame::MAX_HEADER_LEN);
-            match conn.data_header(streaming.kind, len, fin, room) {
+            let len64 = u64::try_from(len).unwrap_or(u64::MAX);
+            match conn.data_header(streaming.kind, len64, fin, room) {
                 Ok((n, mask)) => {
                     self.end += n;
                     streaming.unframed -= len;

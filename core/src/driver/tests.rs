@@ -48,7 +48,7 @@ fn run<S: Side, B: Buffer>(
 ) -> Transcript {
     let mut t = Transcript::default();
     for _ in 0..100_000 {
-        match driver.poll(Some(Instant::ZERO)) {
+        match driver.poll(&mut || Instant::ZERO) {
             Ok(Action::Event(at)) => {
                 let event = own(driver.event(at));
                 on_event(driver, &event, &mut t.written);
@@ -170,7 +170,7 @@ fn a_client_gives_up_waiting_for_the_server_after_the_close_timeout() {
     let mut reads = 0;
     let mut now = Instant::from_millis(1000);
     let end = loop {
-        match driver.poll(Some(now)) {
+        match driver.poll(&mut || now) {
             Ok(Action::Write) => {
                 wrote += driver.pending().len();
                 driver.wrote(wrote);
@@ -209,7 +209,7 @@ fn a_protocol_error_writes_its_close_ends_the_transport_and_stays() {
     assert_eq!(t.shutdown_at, [t.written.len()]);
     let end = Some(End::Protocol(ProtocolError::UnmaskedFrame));
     assert_eq!(t.end, end);
-    assert_eq!(driver.poll(None).err(), end);
+    assert_eq!(driver.poll(&mut crate::time::NoClock).err(), end);
     assert_eq!(driver.send(DataKind::Text, b"late", true), Err(SendError::Closed));
 }
 
@@ -324,7 +324,7 @@ fn a_pong_owed_while_a_message_streams_out_goes_between_its_frames() {
     let ping = client_frame(0x9, true, b"?");
     driver.spare()[..ping.len()].copy_from_slice(&ping);
     driver.filled(ping.len());
-    assert!(matches!(driver.poll(None), Ok(Action::Event(_))));
+    assert!(matches!(driver.poll(&mut crate::time::NoClock), Ok(Action::Event(_))));
     let mut rest = &payload[first.taken..];
     loop {
         let queued = driver.send(DataKind::Binary, rest, true).unwrap();

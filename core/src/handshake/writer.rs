@@ -89,6 +89,7 @@ pub(crate) fn write_all_or_nothing(
 }
 
 /// The length `value` has when formatted with `Display`.
+#[cfg(feature = "detailed-errors")]
 pub(crate) fn display_len(value: &dyn fmt::Display) -> usize {
     let mut counter = Emitter { out: &mut [], len: 0, counting: true };
     let _ = fmt::write(&mut counter, format_args!("{value}"));
@@ -98,31 +99,45 @@ pub(crate) fn display_len(value: &dyn fmt::Display) -> usize {
 /// Writes a complete HTTP error response: the status line, `extra`
 /// headers, and `body` as a plain-text body. The response closes the
 /// connection, as an upgrade that failed leaves nothing to keep open.
+///
+/// Without the `detailed-errors` feature the response is bodiless and has
+/// no reason phrase, and is written without `core::fmt`.
 pub(crate) fn write_error_response(
     out: &mut [u8],
     status: u16,
     extra: &[(&str, &str)],
     body: &dyn fmt::Display,
 ) -> Result<usize, BufferTooSmall> {
-    let body_len = display_len(body);
+    #[cfg(feature = "detailed-errors")]
+    let (phrase, body_len) = (reason_phrase(status), display_len(body));
+    #[cfg(not(feature = "detailed-errors"))]
+    let (phrase, body_len) = {
+        let _ = body;
+        ("", 0)
+    };
     write_all_or_nothing(out, |e| {
         e.str("HTTP/1.1 ");
         e.decimal(usize::from(status));
         e.str(" ");
-        e.str(reason_phrase(status));
+        e.str(phrase);
         e.str("\r\n");
         for (name, value) in extra {
             e.header(name, value);
         }
-        e.str("Content-Type: text/plain; charset=utf-8\r\nContent-Length: ");
+        if body_len > 0 {
+            e.str("Content-Type: text/plain; charset=utf-8\r\n");
+        }
+        e.str("Content-Length: ");
         e.decimal(body_len);
         e.str("\r\nConnection: close\r\n\r\n");
+        #[cfg(feature = "detailed-errors")]
         let _ = fmt::write(e, format_args!("{body}"));
     })
 }
 
 /// The usual reason phrase for the statuses a handshake sends. Others get
 /// an empty phrase, which HTTP allows.
+#[cfg(feature = "detailed-errors")]
 pub(crate) fn reason_phrase(status: u16) -> &'static str {
     match status {
         101 => "Switching Protocols",

@@ -78,7 +78,7 @@ impl HandshakeError {
     /// let mut out = [0u8; 256];
     /// let len = HandshakeError::UnsupportedVersion.write_response(&mut out).unwrap();
     /// let text = core::str::from_utf8(&out[..len]).unwrap();
-    /// assert!(text.starts_with("HTTP/1.1 426 Upgrade Required\r\n"));
+    /// assert!(text.starts_with("HTTP/1.1 426 ")); // "Upgrade Required" with `detailed-errors`
     /// assert!(text.contains("\r\nSec-WebSocket-Version: 13\r\n"));
     /// ```
     pub fn write_response(self, out: &mut [u8]) -> Result<usize, BufferTooSmall> {

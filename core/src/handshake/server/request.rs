@@ -148,7 +148,7 @@ impl<'a> Request<'a> {
     /// # let request = Request::from_parts(&ServerConfig::new(), "GET", HttpVersion::Http11, "/", headers).unwrap();
     /// let mut out = [0u8; 256];
     /// let len = request.reject(404, &mut out).unwrap();
-    /// assert!(out[..len].starts_with(b"HTTP/1.1 404 Not Found\r\n"));
+    /// assert!(out[..len].starts_with(b"HTTP/1.1 404 "));
     /// ```
     pub fn reject(&self, status: u16, out: &mut [u8]) -> Result<usize, AcceptError> {
         if !(400..=599).contains(&status) {
