@@ -143,7 +143,7 @@ fn spawn_threaded(listener: TcpListener, cpu: Option<usize>, serve: fn(TcpStream
 fn barews_echo(stream: TcpStream, streaming: bool, read_buffer: usize) -> Result<(), String> {
     use barews_std::{Error, Message, ServerOptions};
     let ended = |error: Error| match error {
-        Error::ConnectionClosed | Error::AbnormalClosure => Ok(()),
+        Error::Closed | Error::AbnormalClosure => Ok(()),
         Error::Io(e) if is_disconnect(&e) => Ok(()),
         other => Err(format!("barews: {other}")),
     };

@@ -39,34 +39,29 @@
 //! bytes or events, as long as the transport's `read` and `write` may be:
 //! it records every byte the transport took or gave as it goes, and an
 //! event is handed out without awaiting anything after it was decoded.
-//! The one exception is the peer's Close, whose reply `read` writes before
-//! returning it: cancelled there, the next `read` finishes the reply and
-//! returns [`Error::Closed`] instead. Cancelling a
+//! The peer's Close is held back until its reply is written: cancelled
+//! there, the next `read` finishes the reply and returns the Close. Cancelling a
 //! send (`send_*`, `ping`, `close`…) can leave half a frame on the wire:
 //! drop the connection then.
 
 use crate::Clock;
-use crate::blocking::too_small;
-use crate::engine::{Engine, Step};
 use crate::error::Error;
-use crate::open::{Answer, Client, Opened, Server, answer_request, check_response};
+use crate::io::socket_io;
+use crate::open::{Client, Server, answer_request, check_response};
+use crate::socket::{Async, Socket};
 use barews::close::CloseCode;
-use barews::connection::{self, Connection, DataKind, Event, MaskKeys, Side, State};
+use barews::connection::{self, DataKind, Event, MaskKeys, Side};
+use barews::driver::Action;
 use barews::handshake::client::ClientRequest;
 use barews::handshake::server::{AcceptOptions, Request};
-use barews::time::Instant;
 use embedded_io_async::{Read, Write};
 
 /// A WebSocket over an async `embedded-io-async` transport `T`: the async
-/// twin of [`crate::WebSocket`], with the same methods, awaited.
+/// twin of [`crate::WebSocket`], with the same methods, awaited (see
+/// [`Socket`]).
 ///
 /// Made by [`Client::connect_async`] or [`Server::accept_async`].
-pub struct WebSocket<'b, T, S, C = crate::NoClock> {
-    io: T,
-    engine: Engine<'b, S, C>,
-    /// The subprotocol the server selected (a client's socket only).
-    protocol: Option<&'b str>,
-}
+pub type WebSocket<'b, T, S, C = crate::NoClock> = Socket<'b, T, S, C, Async>;
 
 /// A client's async socket, masking with keys from `K`.
 pub type ClientSocket<'b, T, K, C = crate::NoClock> = WebSocket<'b, T, connection::Client<K>, C>;
@@ -119,16 +114,10 @@ impl<K: MaskKeys, C: Clock> Client<K, C> {
         rx: &'b mut [u8],
         tx: &'b mut [u8],
     ) -> Result<ClientSocket<'b, T, K, C>, Error<T::Error>> {
-        let (engine, mut handshake) = self.open(request, nonce, rx, tx)?;
-        let mut ws = WebSocket { io, engine, protocol: None };
-        ws.write_pending().await?;
-        loop {
-            ws.fill().await?;
-            if let Opened::Done(protocol) = check_response(&mut ws.engine, &mut handshake)? {
-                ws.protocol = protocol;
-                return Ok(ws);
-            }
-        }
+        let (driver, mut handshake, clock) = self.open(request, nonce, rx, tx)?;
+        let mut ws = WebSocket::new(io, driver, clock);
+        ws.protocol = ws.open(|ws| check_response(&mut ws.driver, &mut handshake)).await?;
+        Ok(ws)
     }
 }
 
@@ -159,232 +148,15 @@ impl<'o, C: Clock> Server<'o, C> {
         T: Read + Write,
         F: FnOnce(&Request<'_>) -> Result<AcceptOptions<'o>, u16>,
     {
-        let (engine, mut handshake) = self.open(rx, tx)?;
-        let mut ws = WebSocket { io, engine, protocol: None };
+        let (driver, mut handshake, clock) = self.open(rx, tx)?;
+        let mut ws = WebSocket::new(io, driver, clock);
         let mut decide = Some(decide);
-        loop {
-            ws.fill().await?;
-            match answer_request(&mut ws.engine, &mut handshake, &mut decide) {
-                Answer::Partial => {}
-                Answer::Accepted => {
-                    ws.write_pending().await?;
-                    return Ok(ws);
-                }
-                Answer::Refused(error) => {
-                    let _ = ws.write_pending().await;
-                    return Err(error);
-                }
-            }
-        }
+        ws.open(|ws| answer_request(&mut ws.driver, &mut handshake, &mut decide)).await?;
+        Ok(ws)
     }
 }
 
+/// The async I/O methods: the blocking ones, awaited.
 impl<T: Read + Write, S: Side, C: Clock> WebSocket<'_, T, S, C> {
-    /// Reads the next event; see [`crate::WebSocket::read`]. Cancel-safe
-    /// (see the [module documentation](self)).
-    pub async fn read(&mut self) -> Result<Event<'_>, Error<T::Error>> {
-        self.engine.tick()?;
-        loop {
-            let step = self.engine.step();
-            let at = match step {
-                Ok(Step::Event(at)) => at,
-                Ok(Step::Progress) => continue,
-                Ok(Step::NeedInput) => {
-                    self.wait_for_input().await?;
-                    continue;
-                }
-                Err(error) => {
-                    let _ = self.write_out().await;
-                    return Err(Error::Protocol(error));
-                }
-            };
-            if self.engine.conn.is_closed() {
-                self.write_out().await?;
-            }
-            return Ok(self.engine.event(at));
-        }
-    }
-
-    async fn wait_for_input(&mut self) -> Result<(), Error<T::Error>> {
-        if self.engine.conn.is_closed() {
-            let _ = self.write_out().await;
-            return Err(self.engine.closed_error());
-        }
-        self.write_out().await?;
-        self.engine.tick()?;
-        self.fill().await
-    }
-
-    async fn fill(&mut self) -> Result<(), Error<T::Error>> {
-        let space = self.engine.input_space();
-        if space.is_empty() {
-            return Err(Error::BufferTooSmall { required: crate::MIN_BUFFER });
-        }
-        match self.io.read(space).await {
-            Ok(0) => Err(Error::Eof),
-            Ok(n) => {
-                self.engine.filled(n);
-                Ok(())
-            }
-            Err(e) => Err(Error::Io(e)),
-        }
-    }
-
-    /// Sends a text message; see [`crate::WebSocket::send_text`].
-    pub async fn send_text(&mut self, text: &str) -> Result<(), Error<T::Error>> {
-        self.send_message(DataKind::Text, text.as_bytes()).await
-    }
-
-    /// Sends a binary message; see [`crate::WebSocket::send_binary`].
-    pub async fn send_binary(&mut self, data: &[u8]) -> Result<(), Error<T::Error>> {
-        self.send_message(DataKind::Binary, data).await
-    }
-
-    async fn send_message(
-        &mut self,
-        kind: DataKind,
-        payload: &[u8],
-    ) -> Result<(), Error<T::Error>> {
-        if self.engine.conn.is_sending_message() {
-            return Err(Error::Send(barews::connection::SendError::MessageInProgress));
-        }
-        let size = self.engine.conn.config().get_fragment_size().unwrap_or(usize::MAX).max(1);
-        let mut pieces = payload.chunks(size);
-        let mut piece = pieces.next().unwrap_or_default();
-        loop {
-            let next = pieces.next();
-            self.push_frame(kind, piece, next.is_none()).await?;
-            match next {
-                Some(next) => piece = next,
-                None => return self.write_out().await,
-            }
-        }
-    }
-
-    /// Sends one fragment of a message; see [`crate::WebSocket::send`].
-    pub async fn send(
-        &mut self,
-        kind: DataKind,
-        payload: &[u8],
-        fin: bool,
-    ) -> Result<(), Error<T::Error>> {
-        if kind == DataKind::Text {
-            while !self.engine.push_text_fragment(payload, fin).map_err(too_small)? {
-                self.write_pending().await?;
-            }
-        } else {
-            self.push_frame(kind, payload, fin).await?;
-        }
-        self.write_out().await
-    }
-
-    async fn push_frame(
-        &mut self,
-        kind: DataKind,
-        payload: &[u8],
-        fin: bool,
-    ) -> Result<(), Error<T::Error>> {
-        let mut mask = loop {
-            match self.engine.push_header(kind, payload.len(), fin)? {
-                Some(mask) => break mask,
-                None => self.write_pending().await?,
-            }
-        };
-        let mut rest = payload;
-        while !rest.is_empty() {
-            let n = self.engine.push_payload(rest, &mut mask);
-            rest = rest.get(n..).unwrap_or_default();
-            if n == 0 || !rest.is_empty() {
-                self.write_pending().await?;
-            }
-        }
-        Ok(())
-    }
-
-    /// Sends a Ping; see [`crate::WebSocket::ping`].
-    pub async fn ping(&mut self, payload: &[u8]) -> Result<(), Error<T::Error>> {
-        self.engine.conn.ping(payload)?;
-        self.write_out().await
-    }
-
-    /// Sends a Pong; see [`crate::WebSocket::pong`].
-    pub async fn pong(&mut self, payload: &[u8]) -> Result<(), Error<T::Error>> {
-        self.engine.conn.pong(payload)?;
-        self.write_out().await
-    }
-
-    /// Starts the closing handshake; see [`crate::WebSocket::close`].
-    pub async fn close(&mut self, code: CloseCode, reason: &str) -> Result<(), Error<T::Error>> {
-        self.engine.conn.close(code, reason)?;
-        self.write_out().await
-    }
-
-    /// Writes everything waiting and flushes the transport.
-    pub async fn flush(&mut self) -> Result<(), Error<T::Error>> {
-        self.write_out().await
-    }
-
-    async fn write_out(&mut self) -> Result<(), Error<T::Error>> {
-        while self.engine.has_output() {
-            self.engine.queue_owed();
-            self.write_pending().await?;
-        }
-        self.io.flush().await.map_err(Error::Io)
-    }
-
-    async fn write_pending(&mut self) -> Result<(), Error<T::Error>> {
-        loop {
-            let pending = self.engine.pending();
-            if pending.is_empty() {
-                return Ok(());
-            }
-            match self.io.write(pending).await {
-                Ok(0) => return Err(Error::WriteZero),
-                Ok(n) => self.engine.sent(n),
-                Err(e) => return Err(Error::Io(e)),
-            }
-        }
-    }
-}
-
-impl<'b, T, K, C> ClientSocket<'b, T, K, C> {
-    /// The subprotocol the server selected: one of those the request
-    /// offered, or `None`.
-    pub fn protocol(&self) -> Option<&'b str> {
-        self.protocol
-    }
-}
-
-impl<T, S: Side, C> WebSocket<'_, T, S, C> {
-    /// Where the closing handshake stands.
-    pub fn state(&self) -> State {
-        self.engine.conn.state()
-    }
-
-    /// The core's connection, for its getters.
-    pub fn connection(&self) -> &Connection<S> {
-        &self.engine.conn
-    }
-
-    /// The next time a timer is due, on the caller's clock: race
-    /// [`read`](Self::read) against it (see the module documentation).
-    pub fn next_deadline(&self) -> Option<Instant> {
-        self.engine.conn.poll_timeout()
-    }
-
-    /// The transport.
-    pub fn get_ref(&self) -> &T {
-        &self.io
-    }
-
-    /// Gives the transport back, to close it.
-    pub fn into_inner(self) -> T {
-        self.io
-    }
-}
-
-impl<T, S, C> core::fmt::Debug for WebSocket<'_, T, S, C> {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("asynch::WebSocket").finish_non_exhaustive()
-    }
+    socket_io!([async] [await]);
 }

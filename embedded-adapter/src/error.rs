@@ -1,7 +1,9 @@
 //! The adapter's error type.
 
+use barews::BufferTooSmall;
 use barews::ProtocolError;
 use barews::connection::{Expired, SendError};
+use barews::driver::End;
 use barews::handshake::client::{RequestError, ResponseError};
 use barews::handshake::server::{AcceptError, HandshakeError};
 use core::fmt;
@@ -10,7 +12,7 @@ use core::fmt;
 /// transport's error type `E` (`T::Error` of an `embedded-io` transport
 /// `T`).
 ///
-/// After [`Io`](Error::Io), [`Eof`](Error::Eof) or
+/// After [`Io`](Error::Io), [`AbnormalClosure`](Error::AbnormalClosure) or
 /// [`WriteZero`](Error::WriteZero) the transport may hold half a frame:
 /// drop the connection. The protocol errors leave the connection in a
 /// defined state ([`Protocol`](Error::Protocol) and
@@ -31,14 +33,12 @@ pub enum Error<E> {
     Io(E),
     /// The transport ended (a read returned 0) before the closing
     /// handshake was complete: an abnormal closure (close code 1006).
-    Eof,
+    AbnormalClosure,
     /// The transport accepted no bytes of a write.
     WriteZero,
     /// A buffer is too small: a receive or send buffer under
-    /// [`MIN_BUFFER`](crate::MIN_BUFFER) bytes, a client request that does
-    /// not fit the send buffer, or a text fragment (sent with
-    /// [`send`](crate::WebSocket::send)) that does not fit it with its
-    /// header. Nothing was sent.
+    /// [`MIN_BUFFER`](crate::MIN_BUFFER) bytes, or a client request that
+    /// does not fit the send buffer. Nothing was sent.
     BufferTooSmall {
         /// The bytes the buffer needs.
         required: usize,
@@ -84,7 +84,9 @@ impl<E: fmt::Display> fmt::Display for Error<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Io(e) => write!(f, "I/O error: {e}"),
-            Error::Eof => f.write_str("the transport ended without a closing handshake"),
+            Error::AbnormalClosure => {
+                f.write_str("the transport ended without a closing handshake")
+            }
             Error::WriteZero => f.write_str("the transport accepted no bytes"),
             Error::BufferTooSmall { required } => {
                 write!(f, "buffer too small: {required} bytes required")
@@ -134,5 +136,34 @@ impl<E> From<ProtocolError> for Error<E> {
 impl<E> From<Expired> for Error<E> {
     fn from(error: Expired) -> Self {
         Error::Expired(error)
+    }
+}
+
+impl<E> From<BufferTooSmall> for Error<E> {
+    fn from(error: BufferTooSmall) -> Self {
+        Error::BufferTooSmall { required: error.required }
+    }
+}
+
+impl<E> From<End> for Error<E> {
+    fn from(end: End) -> Self {
+        match end {
+            End::Closed => Error::Closed,
+            End::AbnormalClosure => Error::AbnormalClosure,
+            End::Protocol(error) => Error::Protocol(error),
+            End::Expired(expired) => Error::Expired(expired),
+        }
+    }
+}
+
+impl<E> Error<E> {
+    /// A send the driver refused: a buffer that cannot hold even one
+    /// frame's header is [`BufferTooSmall`](Error::BufferTooSmall), the
+    /// rest [`Send`](Error::Send).
+    pub(crate) fn from_send(error: SendError) -> Self {
+        match error {
+            SendError::BufferTooSmall { required } => Error::BufferTooSmall { required },
+            other => Error::Send(other),
+        }
     }
 }

@@ -110,66 +110,26 @@ pub use embedded_io_async;
 #[cfg(feature = "async")]
 pub mod asynch;
 mod blocking;
-mod engine;
 mod error;
+mod io;
 mod open;
+mod socket;
 
 pub use barews::close::CloseCode;
 pub use barews::config::Config;
 pub use barews::connection::{DataKind, Event, MaskKeys, State};
 pub use barews::handshake::client::ClientRequest;
 pub use barews::handshake::server::{AcceptOptions, Request, ServerConfig};
-pub use barews::time::Instant;
+pub use barews::time::{Clock, Instant, NoClock};
 pub use blocking::{ClientSocket, ServerSocket, WebSocket};
 pub use error::Error;
 pub use open::{Client, Server};
+pub use socket::{Async, Blocking, Socket};
 
 /// The smallest receive and send buffers a socket accepts: a whole control
 /// frame (125 bytes of payload and a header of up to 6 bytes) must fit in
 /// each.
-pub const MIN_BUFFER: usize = barews::frame::MAX_CONTROL_PAYLOAD + 6;
-
-/// The caller's monotonic clock, in milliseconds from an origin of its
-/// choosing: it drives keepalive and the close timeout
-/// ([`Config::keepalive`], [`Config::close_timeout`]).
-///
-/// Any `FnMut() -> Instant` is a clock:
-///
-/// ```
-/// use barews_embedded::{Clock, Instant};
-///
-/// # fn systick_millis() -> u64 { 42 }
-/// let mut clock = || Instant::from_millis(systick_millis());
-/// assert_eq!(clock.now(), Instant::from_millis(42));
-/// ```
-pub trait Clock {
-    /// Whether the clock tells the time. [`NoClock`] does not: the timers
-    /// never run, and their code is left out of the binary.
-    const TICKS: bool = true;
-
-    /// The current time.
-    fn now(&mut self) -> Instant;
-}
-
-impl<F: FnMut() -> Instant> Clock for F {
-    fn now(&mut self) -> Instant {
-        self()
-    }
-}
-
-/// No clock: keepalive and the close timeout never fire (a closing
-/// handshake then waits for the peer as long as the transport does). The
-/// default.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct NoClock;
-
-impl Clock for NoClock {
-    const TICKS: bool = false;
-
-    fn now(&mut self) -> Instant {
-        Instant::ZERO
-    }
-}
+pub const MIN_BUFFER: usize = barews::driver::MIN_BUFFER;
 
 #[cfg(test)]
 mod tests;

@@ -1,15 +1,14 @@
 //! The opening handshake's settings ([`Client`], [`Server`]) and its steps
 //! that do no I/O, shared by the blocking and the async sockets.
 
-use crate::engine::Engine;
 use crate::error::Error;
-use crate::{Clock, MIN_BUFFER, NoClock};
+use crate::{Clock, NoClock};
 use barews::config::Config;
 use barews::connection::{self, Connection, MaskKeys};
+use barews::driver::Driver;
 use barews::handshake::client::{ClientHandshake, ClientRequest, ResponseError, ResponseStatus};
 use barews::handshake::server::{
-    AcceptError, AcceptOptions, HandshakeError, Request, RequestStatus, ServerConfig,
-    ServerHandshake,
+    AcceptOptions, HandshakeError, Request, RequestStatus, ServerConfig, ServerHandshake,
 };
 
 /// Opens client connections: the mask-key source, the connection's
@@ -65,7 +64,7 @@ impl<K: MaskKeys, C: Clock> Client<K, C> {
     }
 
     /// Checks the buffers and the request, and writes the request into the
-    /// send buffer of a new engine.
+    /// send buffer of a new driver.
     pub(crate) fn open<'b, E>(
         self,
         request: ClientRequest<'b>,
@@ -73,58 +72,46 @@ impl<K: MaskKeys, C: Clock> Client<K, C> {
         rx: &'b mut [u8],
         tx: &'b mut [u8],
     ) -> Result<ClientOpening<'b, K, C>, Error<E>> {
-        check_buffers(rx, tx)?;
+        let mut driver = Driver::new(Connection::client(self.config, self.keys), rx, tx)?;
         let handshake = ClientHandshake::new(request, nonce).map_err(Error::Request)?;
-        let conn = Connection::client(self.config, self.keys);
-        let mut engine = Engine::new(conn, self.clock, rx, tx);
-        let (_, out) = engine.unread_and_output();
-        let len = handshake
-            .write_request(out)
-            .map_err(|e| Error::BufferTooSmall { required: e.required })?;
-        engine.commit(len);
-        Ok((engine, handshake))
+        let (_, out) = driver.handshake_buffers();
+        let len = handshake.write_request(out)?;
+        driver.output().commit(len);
+        Ok((driver, handshake, self.clock))
     }
 }
 
-/// A client's engine with its request written, and the handshake that
-/// checks the answer.
+/// A client's driver with its request written, the handshake that checks
+/// the answer, and the clock.
 pub(crate) type ClientOpening<'b, K, C> =
-    (Engine<'b, connection::Client<K>, C>, ClientHandshake<'b>);
+    (Driver<connection::Client<K>, &'b mut [u8]>, ClientHandshake<'b>, C);
 
-/// Where the client handshake stands.
-pub(crate) enum Opened<'r> {
-    /// The response head is not complete: read more.
-    Partial,
-    /// The server accepted; the subprotocol it selected, as offered.
-    Done(Option<&'r str>),
-}
-
-/// Looks at the response bytes read so far. On success the head is
-/// consumed and the bytes after it stay for the frame layer.
-pub(crate) fn check_response<'r, K: MaskKeys, C: Clock, E>(
-    engine: &mut Engine<'_, connection::Client<K>, C>,
+/// Looks at the response bytes read so far: `None` while the head is
+/// incomplete, else the subprotocol the server selected (as offered) or
+/// why it failed. On success the head is consumed and the bytes after it
+/// stay for the frame layer.
+pub(crate) fn check_response<'r, K: MaskKeys, E>(
+    driver: &mut Driver<connection::Client<K>, &mut [u8]>,
     handshake: &mut ClientHandshake<'r>,
-) -> Result<Opened<'r>, Error<E>> {
-    let full = engine.rx_full();
+) -> Option<Result<Option<&'r str>, Error<E>>> {
+    let full = driver.input().is_full();
     let offered = handshake.request().get_protocols();
-    let (protocol, consumed) = match handshake.receive(engine.unread()) {
+    let (protocol, consumed) = match handshake.receive(driver.input().unread()) {
         Ok(ResponseStatus::Complete { response, consumed }) => {
             // The same text as in the request, which outlives the buffer.
-            (
-                response
-                    .protocol()
-                    .and_then(|p| offered.iter().copied().find(|o| o.bytes().eq(p.bytes()))),
-                consumed,
-            )
+            let protocol = response
+                .protocol()
+                .and_then(|p| offered.iter().copied().find(|o| o.bytes().eq(p.bytes())));
+            (protocol, consumed)
         }
         Ok(ResponseStatus::Partial) if full => {
-            return Err(Error::Response(ResponseError::HeadTooLarge));
+            return Some(Err(Error::Response(ResponseError::HeadTooLarge)));
         }
-        Ok(ResponseStatus::Partial) => return Ok(Opened::Partial),
-        Err(error) => return Err(Error::Response(error)),
+        Ok(ResponseStatus::Partial) => return None,
+        Err(error) => return Some(Err(Error::Response(error))),
     };
-    engine.consume(consumed);
-    Ok(Opened::Done(protocol))
+    driver.input().consume(consumed);
+    Some(Ok(protocol))
 }
 
 /// Accepts server connections: the connection's [`Config`], the
@@ -202,126 +189,68 @@ impl<'o, C: Clock> Server<'o, C> {
         self.options
     }
 
-    /// Checks the buffers and makes the engine and the handshake.
+    /// Checks the buffers and makes the driver and the handshake.
     pub(crate) fn open<'b, E>(
         self,
         rx: &'b mut [u8],
         tx: &'b mut [u8],
-    ) -> Result<(Engine<'b, connection::Server, C>, ServerHandshake), Error<E>> {
-        check_buffers(rx, tx)?;
-        let engine = Engine::new(Connection::server(self.config), self.clock, rx, tx);
-        Ok((engine, ServerHandshake::new(self.handshake)))
+    ) -> Result<ServerOpening<'b, C>, Error<E>> {
+        let driver = Driver::new(Connection::server(self.config), rx, tx)?;
+        Ok((driver, ServerHandshake::new(self.handshake), self.clock))
     }
 }
 
-/// Where the server handshake stands. In the last two cases the answer
-/// (if it fit) is in the send buffer.
-pub(crate) enum Answer<E> {
-    /// The request head is not complete: read more.
-    Partial,
-    /// The `101` is written and the head consumed.
-    Accepted,
-    /// The request was refused.
-    Refused(Error<E>),
-}
+/// A server's driver, the handshake that reads the request, and the
+/// clock.
+pub(crate) type ServerOpening<'b, C> =
+    (Driver<connection::Server, &'b mut [u8]>, ServerHandshake, C);
 
-/// Looks at the request bytes read so far; once the head is complete,
-/// asks `decide` and writes the answer.
-pub(crate) fn answer_request<'o, C: Clock, E, F>(
-    engine: &mut Engine<'_, connection::Server, C>,
+/// Looks at the request bytes read so far: `None` while the head is
+/// incomplete. Once it is complete, asks `decide` and writes the answer
+/// (the `101`, or the HTTP error the core writes for a refusal) into the
+/// send buffer, if it fits.
+pub(crate) fn answer_request<'o, E, F>(
+    driver: &mut Driver<connection::Server, &mut [u8]>,
     handshake: &mut ServerHandshake,
     decide: &mut Option<F>,
-) -> Answer<E>
+) -> Option<Result<(), Error<E>>>
 where
     F: FnOnce(&Request<'_>) -> Result<AcceptOptions<'o>, u16>,
 {
-    let full = engine.rx_full();
-    let (head, out) = engine.unread_and_output();
+    let full = driver.input().is_full();
+    let (head, out) = driver.handshake_buffers();
     let (answer, written, consumed) = match handshake.receive(head) {
-        Ok(RequestStatus::Partial) if !full => return Answer::Partial,
+        Ok(RequestStatus::Partial) if !full => return None,
         Ok(RequestStatus::Partial) => refuse(HandshakeError::HeadTooLarge, out),
         Ok(RequestStatus::Complete { request, consumed }) => {
             let decision = decide.take().map_or(Err(500), |decide| decide(&request));
             let (answer, written) = match decision {
                 Ok(options) => match request.accept(&options, out) {
-                    Ok(len) => (Answer::Accepted, len),
-                    Err(error) => {
-                        (Answer::Refused(Error::Accept(error)), reject(&request, 500, out))
-                    }
+                    Ok(len) => (Ok(()), len),
+                    Err(error) => (Err(Error::Accept(error)), reject(&request, 500, out)),
                 },
-                Err(status) => match refusal(&request, status, out) {
-                    Ok(len) => (Answer::Refused(Error::Refused { status }), len),
-                    Err(error) => {
-                        (Answer::Refused(Error::Accept(error)), reject(&request, 500, out))
-                    }
+                Err(status) => match request.reject(status, out) {
+                    Ok(len) => (Err(Error::Refused { status }), len),
+                    Err(error) => (Err(Error::Accept(error)), reject(&request, 500, out)),
                 },
             };
             (answer, written, consumed)
         }
         Err(error) => refuse(error, out),
     };
-    engine.commit(written);
-    engine.consume(consumed);
-    answer
+    driver.output().commit(written);
+    driver.input().consume(consumed);
+    Some(answer)
 }
 
-/// An invalid request's answer: its HTTP error, when it fits.
-fn refuse<E>(error: HandshakeError, out: &mut [u8]) -> (Answer<E>, usize, usize) {
-    #[cfg(feature = "detailed-errors")]
+/// An invalid request's answer: the core's HTTP error for it, when it
+/// fits.
+fn refuse<E>(error: HandshakeError, out: &mut [u8]) -> (Result<(), Error<E>>, usize, usize) {
     let written = error.write_response(out).unwrap_or(0);
-    #[cfg(not(feature = "detailed-errors"))]
-    let written = compact_response(error.status(), out);
-    (Answer::Refused(Error::Rejected(error)), written, 0)
+    (Err(Error::Rejected(error)), written, 0)
 }
 
 /// Writes a refusal with `status`, or nothing when it does not fit.
 fn reject(request: &Request<'_>, status: u16, out: &mut [u8]) -> usize {
-    refusal(request, status, out).unwrap_or(0)
-}
-
-/// Writes a refusal with `status` (400-599).
-fn refusal(request: &Request<'_>, status: u16, out: &mut [u8]) -> Result<usize, AcceptError> {
-    #[cfg(feature = "detailed-errors")]
-    return request.reject(status, out);
-    #[cfg(not(feature = "detailed-errors"))]
-    {
-        let _ = request;
-        if !(400..=599).contains(&status) {
-            return Err(AcceptError::InvalidStatus);
-        }
-        Ok(compact_response(status, out))
-    }
-}
-
-/// An HTTP error response without a body or reason phrase, with the
-/// header RFC 6455 requires for 426 (and HTTP for 405), written without
-/// `core::fmt`; 0 when it does not fit.
-#[cfg(not(feature = "detailed-errors"))]
-fn compact_response(status: u16, out: &mut [u8]) -> usize {
-    let extra: &[u8] = match status {
-        405 => b"Allow: GET\r\n",
-        426 => b"Sec-WebSocket-Version: 13\r\n",
-        _ => b"",
-    };
-    let digit = |place: u16| b'0' + u8::try_from(status / place % 10).unwrap_or(0);
-    let code = [digit(100), digit(10), digit(1)];
-    let parts: [&[u8]; 5] =
-        [b"HTTP/1.1 ", &code, b" \r\n", extra, b"Connection: close\r\nContent-Length: 0\r\n\r\n"];
-    let len = parts.iter().map(|part| part.len()).sum();
-    let Some(out) = out.get_mut(..len) else { return 0 };
-    let mut at = 0;
-    for part in parts {
-        if let Some(slot) = out.get_mut(at..at + part.len()) {
-            slot.copy_from_slice(part);
-        }
-        at += part.len();
-    }
-    len
-}
-
-fn check_buffers<E>(rx: &[u8], tx: &[u8]) -> Result<(), Error<E>> {
-    if rx.len() < MIN_BUFFER || tx.len() < MIN_BUFFER {
-        return Err(Error::BufferTooSmall { required: MIN_BUFFER });
-    }
-    Ok(())
+    request.reject(status, out).unwrap_or(0)
 }

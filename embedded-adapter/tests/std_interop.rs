@@ -97,7 +97,7 @@ fn embedded_client_with_std_server() {
     drop(ws);
 
     let ended = server.join().unwrap();
-    assert!(matches!(ended, barews_std::Error::ConnectionClosed), "{ended}");
+    assert!(matches!(ended, barews_std::Error::Closed), "{ended}");
 }
 
 #[test]
@@ -146,7 +146,7 @@ fn std_client_with_embedded_server() {
 
     // The std close waits for the embedded server's reply itself.
     socket.close(CloseCode(4001), "done").unwrap();
-    assert!(matches!(socket.read(), Err(barews_std::Error::ConnectionClosed)));
+    assert!(matches!(socket.read(), Err(barews_std::Error::Closed)));
     assert_eq!(server.join().unwrap(), 3);
 }
 

@@ -32,8 +32,7 @@ fn main() -> Result<(), Error> {
     for case in 1..=count {
         let url = format!("{base}/runCase?case={case}&agent={agent}");
         match run_case(&url) {
-            Ok(()) | Err(Error::ConnectionClosed | Error::Protocol(_) | Error::AbnormalClosure) => {
-            }
+            Ok(()) | Err(Error::Closed | Error::Protocol(_) | Error::AbnormalClosure) => {}
             Err(error) => eprintln!("case {case}: {error}"),
         }
     }

@@ -31,7 +31,7 @@ fn main() -> std::io::Result<()> {
                 match error {
                     // Normal ends, peers that break the protocol, and port
                     // probes that connect and leave.
-                    Error::ConnectionClosed | Error::Protocol(_) | Error::AbnormalClosure => {}
+                    Error::Closed | Error::Protocol(_) | Error::AbnormalClosure => {}
                     Error::Io(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {}
                     other => eprintln!("connection ended: {other}"),
                 }

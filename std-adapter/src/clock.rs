@@ -25,3 +25,9 @@ impl Clock {
         self.origin + Duration::from_millis(at.as_millis())
     }
 }
+
+impl barews::time::Clock for Clock {
+    fn now(&mut self) -> CoreInstant {
+        Clock::now(*self)
+    }
+}

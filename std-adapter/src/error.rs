@@ -3,6 +3,7 @@
 use crate::url::UrlError;
 use barews::ProtocolError;
 use barews::connection::{Expired, SendError};
+use barews::driver::End;
 use barews::handshake::client::{RequestError, ResponseError};
 use barews::handshake::server::HandshakeError;
 use std::{fmt, io};
@@ -45,7 +46,7 @@ pub enum Error {
     Send(SendError),
     /// The connection was closed with a complete closing handshake; there
     /// is nothing more to read or send.
-    ConnectionClosed,
+    Closed,
     /// The peer dropped the transport without a closing handshake.
     AbnormalClosure,
     /// The server's permessage-deflate response does not match the offer.
@@ -73,7 +74,7 @@ impl fmt::Display for Error {
             Error::Expired(Expired::CloseHandshake) => f.write_str("peer did not answer the Close"),
             Error::Expired(e) => write!(f, "timer expired: {e:?}"),
             Error::Send(e) => write!(f, "cannot send: {e}"),
-            Error::ConnectionClosed => f.write_str("connection closed"),
+            Error::Closed => f.write_str("connection closed"),
             Error::AbnormalClosure => f.write_str("peer dropped the connection without a Close"),
             #[cfg(feature = "deflate")]
             Error::Deflate(e) => write!(f, "{e}"),
@@ -104,6 +105,17 @@ impl From<io::Error> for Error {
 impl From<SendError> for Error {
     fn from(e: SendError) -> Self {
         Error::Send(e)
+    }
+}
+
+impl From<End> for Error {
+    fn from(end: End) -> Self {
+        match end {
+            End::Closed => Error::Closed,
+            End::AbnormalClosure => Error::AbnormalClosure,
+            End::Protocol(error) => Error::Protocol(error),
+            End::Expired(expired) => Error::Expired(expired),
+        }
     }
 }
 

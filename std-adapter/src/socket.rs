@@ -10,6 +10,7 @@ use crate::split::{Reader, Writer};
 use crate::stream::{Stream, TryClone};
 use barews::close::CloseCode;
 use barews::connection::{Client, Connection, DataKind, Event, Server, Side, State};
+use barews::driver::{Driver, Limits};
 use std::io;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -82,8 +83,14 @@ impl<T: Stream, S: Side> WebSocket<T, S> {
         leftover: &[u8],
         options: SocketOptions,
     ) -> io::Result<Self> {
-        let inbox = Inbox::new(&options, leftover, conn.inflate_window_size());
-        Ok(WebSocket { shared: Shared::new(stream, conn, options)?, inbox })
+        let window = vec![0u8; conn.inflate_window_size()];
+        let rx = Inbox::buffer(&options, leftover.len());
+        let limits = Limits::new(options.max_read_buffer_size.max(rx.len()), Shared::<T, S>::KEEP);
+        let driver =
+            Driver::with_limits(conn, rx, Vec::new(), window, limits).map_err(io::Error::other)?;
+        let (conn, input, output) = driver.into_parts();
+        let inbox = Inbox::new(&options, input, leftover);
+        Ok(WebSocket { shared: Shared::new(stream, conn, output, options)?, inbox })
     }
 
     fn read_deadline(&self) -> Option<Instant> {
@@ -93,7 +100,7 @@ impl<T: Stream, S: Side> WebSocket<T, S> {
     /// Reads the next whole message, or control frame.
     ///
     /// Fails with [`Error::Timeout`] when the read timeout passes first
-    /// (read again to keep waiting), and with [`Error::ConnectionClosed`]
+    /// (read again to keep waiting), and with [`Error::Closed`]
     /// once the closing handshake is over.
     pub fn read(&mut self) -> Result<Message, Error> {
         let deadline = self.read_deadline();
@@ -201,7 +208,7 @@ impl<T: Stream, S: Side> WebSocket<T, S> {
         loop {
             match self.inbox.next_event(&mut Direct(&mut self.shared), None) {
                 Ok(_) => {}
-                Err(Error::ConnectionClosed) => return Ok(()),
+                Err(Error::Closed) => return Ok(()),
                 Err(error) => {
                     self.shared.shutdown();
                     return Err(error);

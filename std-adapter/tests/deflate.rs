@@ -42,7 +42,7 @@ fn deflate_server(
             };
             match result {
                 Ok(()) => {}
-                Err(Error::ConnectionClosed) => return accepted.extensions,
+                Err(Error::Closed) => return accepted.extensions,
                 Err(error) => panic!("server: {error}"),
             }
         }

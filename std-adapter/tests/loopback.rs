@@ -62,8 +62,8 @@ fn messages_echo_and_the_close_handshake_completes() {
     socket.ping(b"p").unwrap();
     assert_eq!(socket.read().unwrap(), Message::Pong(b"p".to_vec()));
     socket.close(CloseCode::NORMAL, "done").unwrap();
-    assert!(matches!(socket.read(), Err(Error::ConnectionClosed)));
-    assert!(matches!(handle.join().unwrap(), Error::ConnectionClosed));
+    assert!(matches!(socket.read(), Err(Error::Closed)));
+    assert!(matches!(handle.join().unwrap(), Error::Closed));
 }
 
 #[test]
@@ -81,7 +81,7 @@ fn the_server_gets_the_close_and_the_client_sees_the_end() {
             reason: "bye".into()
         }))
     );
-    assert!(matches!(socket.read(), Err(Error::ConnectionClosed)));
+    assert!(matches!(socket.read(), Err(Error::Closed)));
     handle.join().unwrap().unwrap();
 }
 
@@ -211,8 +211,8 @@ fn split_halves_work_from_two_threads() {
     writer.close(CloseCode::NORMAL, "").unwrap();
     // The reader sees the server's Close reply, then the end.
     assert!(matches!(reader.read().unwrap(), Message::Close(Some(_))));
-    assert!(matches!(reader.read(), Err(Error::ConnectionClosed)));
-    assert!(matches!(handle.join().unwrap(), Error::ConnectionClosed));
+    assert!(matches!(reader.read(), Err(Error::Closed)));
+    assert!(matches!(handle.join().unwrap(), Error::Closed));
 }
 
 #[test]
@@ -364,7 +364,7 @@ fn queued_messages_leave_before_a_read_waits() {
     socket.flush().unwrap();
     assert_eq!(socket.read().unwrap(), Message::text("last"));
     socket.close(CloseCode::NORMAL, "").unwrap();
-    assert!(matches!(handle.join().unwrap(), Error::ConnectionClosed));
+    assert!(matches!(handle.join().unwrap(), Error::Closed));
 }
 
 #[test]

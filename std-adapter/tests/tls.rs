@@ -24,7 +24,7 @@ fn wss_echo_round_trips_through_tls() {
             match socket.read() {
                 Ok(Message::Text(text)) => socket.send_text(&text)?,
                 Ok(_) => {}
-                Err(Error::ConnectionClosed) => return Ok(()),
+                Err(Error::Closed) => return Ok(()),
                 Err(error) => return Err(error),
             }
         }

@@ -1,0 +1,190 @@
+//! The sockets' I/O, written once: [`socket_io!`] expands to the methods
+//! of a [`Socket`](crate::socket::Socket) for a transport whose calls are
+//! followed by its token argument: nothing for the blocking transport,
+//! `await` for the async one. Each method is the driver's loop, doing
+//! what the driver asks (read into this, write this out) and nothing of
+//! the protocol.
+
+/// The I/O methods of a socket: `socket_io!([] [])` for blocking ones,
+/// `socket_io!([async] [await])` for async ones. The impl block around it
+/// names the transport `T` (its `Read + Write` bounds), the side `S` and
+/// the clock `C`.
+macro_rules! socket_io {
+    ([$($async:tt)?] [$($aw:tt)?]) => {
+        /// Reads the next event: a chunk of a data message, a Ping, a Pong
+        /// or the peer's Close. It borrows the receive buffer until the
+        /// next call.
+        ///
+        /// Data arrives as it comes: each chunk is the part of a frame's
+        /// payload that was in the buffer, with `first`/`last` marking the
+        /// message's ends (join them, or use
+        /// [`barews::assemble`](barews::assemble) with a buffer of your
+        /// own). With the default [`Config`](crate::Config) the Pong for a
+        /// Ping and the reply to a Close are sent for you, the reply
+        /// before the Close is returned.
+        ///
+        /// Once the closing handshake is over it returns
+        /// [`Error::Closed`]: a server at once, a client after the server
+        /// ended the transport (RFC 6455 section 7.1.1; with a clock, no
+        /// longer than the close timeout). When the transport ends first
+        /// it returns [`Error::AbnormalClosure`].
+        pub $($async)? fn read(&mut self) -> Result<Event<'_>, Error<T::Error>> {
+            loop {
+                match self.driver.poll(&mut self.clock) {
+                    Ok(Action::Event(at)) => return Ok(self.driver.event(at)),
+                    Ok(Action::Write) => self.write_pending() $(.$aw)? ?,
+                    Ok(Action::Read { .. }) => {
+                        if !self.fill() $(.$aw)? ? {
+                            self.driver.ended();
+                        }
+                    }
+                    // embedded-io cannot end a transport: `into_inner`
+                    // gives it back to be closed once `read` fails.
+                    Ok(_) => {}
+                    Err(end) => return Err(end.into()),
+                }
+            }
+        }
+
+        /// Sends a text message, split at the configured
+        /// [`fragment_size`](crate::Config::fragment_size). The text passes
+        /// through the send buffer in pieces, so it may be larger than it.
+        pub $($async)? fn send_text(&mut self, text: &str) -> Result<(), Error<T::Error>> {
+            self.queue(DataKind::Text, text.as_bytes(), None) $(.$aw)?
+        }
+
+        /// Sends a binary message; see `send_text`.
+        pub $($async)? fn send_binary(&mut self, data: &[u8]) -> Result<(), Error<T::Error>> {
+            self.queue(DataKind::Binary, data, None) $(.$aw)?
+        }
+
+        /// Sends data of a message of type `kind`: the first call starts
+        /// it, later ones continue it, and the one with `fin` set ends it
+        /// (one call with `fin` sends a whole message). Pings, Pongs and a
+        /// Close may be sent between calls.
+        ///
+        /// Each call's payload streams through the send buffer, cut into
+        /// frames of at most the configured fragment size. Text is checked
+        /// as one UTF-8 stream (a piece may end inside a character, the
+        /// last may not) before any of the piece is sent.
+        pub $($async)? fn send(
+            &mut self,
+            kind: DataKind,
+            payload: &[u8],
+            fin: bool,
+        ) -> Result<(), Error<T::Error>> {
+            self.queue(kind, payload, Some(fin)) $(.$aw)?
+        }
+
+        /// Sends a whole message (`fin` `None`) or a piece of one, writing
+        /// the send buffer out each time it fills.
+        $($async)? fn queue(
+            &mut self,
+            kind: DataKind,
+            payload: &[u8],
+            fin: Option<bool>,
+        ) -> Result<(), Error<T::Error>> {
+            let mut rest = payload;
+            loop {
+                let queued = match fin {
+                    None => self.driver.send_message(kind, rest),
+                    Some(fin) => self.driver.send(kind, rest, fin),
+                };
+                let queued = queued.map_err(Error::from_send)?;
+                rest = rest.get(queued.taken..).unwrap_or_default();
+                if queued.complete {
+                    return self.flush() $(.$aw)?;
+                }
+                self.write_pending() $(.$aw)? ?;
+            }
+        }
+
+        /// Sends a Ping with `payload` (at most 125 bytes); the peer
+        /// answers with a Pong, which `read` returns.
+        pub $($async)? fn ping(&mut self, payload: &[u8]) -> Result<(), Error<T::Error>> {
+            self.driver.conn_mut().ping(payload)?;
+            self.flush() $(.$aw)?
+        }
+
+        /// Sends an unsolicited Pong (a one-way heartbeat), or the answer to
+        /// a Ping when automatic Pongs are off.
+        pub $($async)? fn pong(&mut self, payload: &[u8]) -> Result<(), Error<T::Error>> {
+            self.driver.conn_mut().pong(payload)?;
+            self.flush() $(.$aw)?
+        }
+
+        /// Starts the closing handshake: sends a Close with `code` and
+        /// `reason` (at most 123 bytes). Keep calling `read`: it returns
+        /// what the peer still sends, then its Close, then
+        /// [`Error::Closed`]. With a clock, the close timeout applies.
+        pub $($async)? fn close(
+            &mut self,
+            code: CloseCode,
+            reason: &str,
+        ) -> Result<(), Error<T::Error>> {
+            self.driver.conn_mut().close(code, reason)?;
+            self.flush() $(.$aw)?
+        }
+
+        /// Writes everything waiting (the frames the protocol owes
+        /// included) and flushes the transport. The other methods do this
+        /// themselves.
+        pub $($async)? fn flush(&mut self) -> Result<(), Error<T::Error>> {
+            self.driver.queue_owed();
+            self.write_pending() $(.$aw)?
+        }
+
+        /// Writes the send buffer's pending bytes, then flushes the
+        /// transport.
+        $($async)? fn write_pending(&mut self) -> Result<(), Error<T::Error>> {
+            while !self.driver.pending().is_empty() {
+                match self.io.write(self.driver.pending()) $(.$aw)? {
+                    Ok(0) => return Err(Error::WriteZero),
+                    Ok(n) => self.driver.wrote(n),
+                    Err(e) => return Err(Error::Io(e)),
+                }
+            }
+            self.io.flush() $(.$aw)? .map_err(Error::Io)
+        }
+
+        /// Reads once into the free end of the receive buffer: `false`
+        /// when the transport's input ended.
+        $($async)? fn fill(&mut self) -> Result<bool, Error<T::Error>> {
+            let spare = self.driver.spare();
+            if spare.is_empty() {
+                // A head larger than the buffer is refused before this.
+                return Err(Error::BufferTooSmall { required: barews::driver::MIN_BUFFER });
+            }
+            match self.io.read(spare) $(.$aw)? {
+                Ok(0) => Ok(false),
+                Ok(n) => {
+                    self.driver.filled(n);
+                    Ok(true)
+                }
+                Err(e) => Err(Error::Io(e)),
+            }
+        }
+
+        /// Runs an opening handshake: writes what is pending (a client's
+        /// request), then reads until `step` (which does no I/O) has an
+        /// answer, and writes what it left in the send buffer (a server's
+        /// `101` or HTTP error).
+        $($async)? fn open<R>(
+            &mut self,
+            mut step: impl FnMut(&mut Self) -> Option<Result<R, Error<T::Error>>>,
+        ) -> Result<R, Error<T::Error>> {
+            self.write_pending() $(.$aw)? ?;
+            loop {
+                if !self.fill() $(.$aw)? ? {
+                    return Err(Error::AbnormalClosure);
+                }
+                if let Some(result) = step(self) {
+                    let written = self.write_pending() $(.$aw)?;
+                    return result.and_then(|r| written.map(|()| r));
+                }
+            }
+        }
+    };
+}
+
+pub(crate) use socket_io;
