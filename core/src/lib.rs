@@ -1,12 +1,14 @@
 //! # barews
 //!
 //! A `#![no_std]`, sans-IO implementation of the WebSocket protocol
-//! (RFC 6455). The crate never touches a socket, a clock, a random number
-//! generator or an allocator: the caller passes the bytes it has read, and
-//! barews answers with what it parsed and with bytes to write into buffers
-//! the caller owns.
+//! (RFC 6455). The crate never touches a socket, a clock or a random
+//! number generator, and without the `alloc` feature never allocates: the
+//! caller passes the bytes it has read, and barews answers with what it
+//! parsed and with bytes to write into buffers the caller owns. (With
+//! `deflate`, permessage-deflate's compressor and decompressor are boxed;
+//! with `alloc`, the driver's buffers may be growable `Vec`s.)
 //!
-//! The crate has three layers:
+//! The crate has four layers:
 //!
 //! - [`handshake`]: the opening handshake. [`handshake::server`] parses and
 //!   validates a client's upgrade request, then writes the
@@ -18,6 +20,10 @@
 //!   It unmasks payloads in the caller's buffer, hands out events that
 //!   borrow it, enforces every rule of RFC 6455 and every configured limit,
 //!   and queues the frames the protocol owes (Pong, Close).
+//! - [`driver`]: the connection with its receive and send buffers, the
+//!   layer every adapter sits on. It says what the transport must do next
+//!   (read, write, wait, end it), hands out events by position, and sends
+//!   every message through one writer.
 //!
 //! [`assemble`] turns streamed chunks into whole messages for callers that
 //! want them.
@@ -118,11 +124,23 @@
 //!
 //! # Features
 //!
-//! - `alloc`: reserved for helpers that return owned buffers. The protocol
-//!   core never needs it.
-//! - `std`: reserved for conveniences tied to `std` (it implies `alloc`).
-//!   Every error type implements [`core::error::Error`], which is
-//!   `std::error::Error`, without it.
+//! None is on by default.
+//!
+//! - `alloc`: growable `Vec<u8>` storage for the [`driver`]'s buffers
+//!   ([`driver::Buffer`]). The protocol itself never needs it.
+//! - `std`: implies `alloc` and `detailed-errors`. Every error type
+//!   implements [`core::error::Error`], which is `std::error::Error`,
+//!   without it.
+//! - `detailed-errors`: errors described on the wire: the Close sent for a
+//!   protocol error carries the error's description as its reason, and a
+//!   server's HTTP error answers carry a reason phrase and a plain-text
+//!   body. Without it the Close carries its code alone and the answers are
+//!   bodiless, written without `core::fmt` (about 4 KiB less code on a
+//!   microcontroller).
+//! - `deflate`: permessage-deflate (RFC 7692), in the `deflate` module;
+//!   needs an allocator.
+//! - `simdutf8`: SIMD validation of received text, same verdicts.
+//! - `compact-sha1`: a smaller, slower SHA-1 for `Sec-WebSocket-Accept`.
 #![no_std]
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]

@@ -46,7 +46,7 @@
 
 use crate::Clock;
 use crate::error::Error;
-use crate::io::socket_io;
+use crate::io::{socket_io, socket_open};
 use crate::open::{Client, Server, answer_request, check_response};
 use crate::socket::{Async, Socket};
 use barews::close::CloseCode;
@@ -69,7 +69,8 @@ pub type ClientSocket<'b, T, K, C = crate::NoClock> = WebSocket<'b, T, connectio
 /// A server's async socket.
 pub type ServerSocket<'b, T, C = crate::NoClock> = WebSocket<'b, T, connection::Server, C>;
 
-impl<K: MaskKeys, C: Clock> Client<K, C> {
+socket_open! {
+    [async] [await]
     /// Runs the opening handshake over the async transport `io`; see
     /// [`connect`](Client::connect) for the buffers and the result.
     ///
@@ -106,54 +107,14 @@ impl<K: MaskKeys, C: Clock> Client<K, C> {
     /// # Ok::<(), barews_embedded::Error<core::convert::Infallible>>(())
     /// # }).unwrap();
     /// ```
-    pub async fn connect_async<'b, T: Read + Write>(
-        self,
-        io: T,
-        request: ClientRequest<'b>,
-        nonce: [u8; 16],
-        rx: &'b mut [u8],
-        tx: &'b mut [u8],
-    ) -> Result<ClientSocket<'b, T, K, C>, Error<T::Error>> {
-        let (driver, mut handshake, clock) = self.open(request, nonce, rx, tx)?;
-        let mut ws = WebSocket::new(io, driver, clock);
-        ws.protocol = ws.open(|ws| check_response(&mut ws.driver, &mut handshake)).await?;
-        Ok(ws)
-    }
-}
-
-impl<'o, C: Clock> Server<'o, C> {
+    connect: connect_async,
     /// Runs the opening handshake over the async transport `io`; see
     /// [`accept`](Server::accept).
-    pub async fn accept_async<'b, T: Read + Write>(
-        self,
-        io: T,
-        rx: &'b mut [u8],
-        tx: &'b mut [u8],
-    ) -> Result<ServerSocket<'b, T, C>, Error<T::Error>> {
-        let options = self.accept_options();
-        self.accept_with_async(io, rx, tx, |_| Ok(options)).await
-    }
-
+    accept: accept_async,
     /// Runs the opening handshake over the async transport `io`, asking
     /// `decide` about each valid request; see
     /// [`accept_with`](Server::accept_with).
-    pub async fn accept_with_async<'b, T, F>(
-        self,
-        io: T,
-        rx: &'b mut [u8],
-        tx: &'b mut [u8],
-        decide: F,
-    ) -> Result<ServerSocket<'b, T, C>, Error<T::Error>>
-    where
-        T: Read + Write,
-        F: FnOnce(&Request<'_>) -> Result<AcceptOptions<'o>, u16>,
-    {
-        let (driver, mut handshake, clock) = self.open(rx, tx)?;
-        let mut ws = WebSocket::new(io, driver, clock);
-        let mut decide = Some(decide);
-        ws.open(|ws| answer_request(&mut ws.driver, &mut handshake, &mut decide)).await?;
-        Ok(ws)
-    }
+    accept_with: accept_with_async,
 }
 
 /// The async I/O methods: the blocking ones, awaited.

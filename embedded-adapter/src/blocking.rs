@@ -2,7 +2,7 @@
 
 use crate::Clock;
 use crate::error::Error;
-use crate::io::socket_io;
+use crate::io::{socket_io, socket_open};
 use crate::open::{Client, Server, answer_request, check_response};
 use crate::socket::{Blocking, Socket};
 use barews::close::CloseCode;
@@ -25,7 +25,8 @@ pub type ClientSocket<'b, T, K, C = crate::NoClock> = WebSocket<'b, T, connectio
 /// A server's blocking socket.
 pub type ServerSocket<'b, T, C = crate::NoClock> = WebSocket<'b, T, connection::Server, C>;
 
-impl<K: MaskKeys, C: Clock> Client<K, C> {
+socket_open! {
+    [] []
     /// Runs the opening handshake over `io` and returns the socket
     /// ([`protocol`](WebSocket::protocol) tells the subprotocol the server
     /// selected, if any).
@@ -74,30 +75,7 @@ impl<K: MaskKeys, C: Clock> Client<K, C> {
     /// assert!(matches!(ws.read()?, Event::Close(frame) if frame.code == Some(CloseCode::NORMAL)));
     /// # Ok::<(), barews_embedded::Error<core::convert::Infallible>>(())
     /// ```
-    pub fn connect<'b, T: Read + Write>(
-        self,
-        io: T,
-        request: ClientRequest<'b>,
-        nonce: [u8; 16],
-        rx: &'b mut [u8],
-        tx: &'b mut [u8],
-    ) -> Result<ClientSocket<'b, T, K, C>, Error<T::Error>> {
-        let (driver, mut handshake, clock) = self.open(request, nonce, rx, tx)?;
-        // The socket is made where it is returned from, and the handshake
-        // runs on it there: returning a socket made elsewhere would copy
-        // it (about 600 bytes).
-        let mut socket = Ok(WebSocket::new(io, driver, clock));
-        if let Ok(ws) = &mut socket {
-            match ws.open(|ws| check_response(&mut ws.driver, &mut handshake)) {
-                Ok(protocol) => ws.protocol = protocol,
-                Err(error) => socket = Err(error),
-            }
-        }
-        socket
-    }
-}
-
-impl<'o, C: Clock> Server<'o, C> {
+    connect: connect,
     /// Runs the opening handshake over `io`: reads the request into `rx`,
     /// answers every valid one with the configured
     /// [`AcceptOptions`](crate::AcceptOptions), and returns the socket.
@@ -142,16 +120,7 @@ impl<'o, C: Clock> Server<'o, C> {
     /// assert!(written.ends_with(&[0x82, 0x05, b'H', b'e', b'l', b'l', b'o']));
     /// # Ok::<(), barews_embedded::Error<core::convert::Infallible>>(())
     /// ```
-    pub fn accept<'b, T: Read + Write>(
-        self,
-        io: T,
-        rx: &'b mut [u8],
-        tx: &'b mut [u8],
-    ) -> Result<ServerSocket<'b, T, C>, Error<T::Error>> {
-        let options = self.accept_options();
-        self.accept_with(io, rx, tx, |_| Ok(options))
-    }
-
+    accept: accept,
     /// Like [`accept`](Self::accept), asking `decide` about each valid
     /// request first (routing on the path, checking a token, choosing a
     /// subprotocol): it returns the [`AcceptOptions`] of the `101`, or the
@@ -172,23 +141,7 @@ impl<'o, C: Clock> Server<'o, C> {
     /// })?;
     /// # let _ = ws; Ok(()) }
     /// ```
-    pub fn accept_with<'b, T, F>(
-        self,
-        io: T,
-        rx: &'b mut [u8],
-        tx: &'b mut [u8],
-        decide: F,
-    ) -> Result<ServerSocket<'b, T, C>, Error<T::Error>>
-    where
-        T: Read + Write,
-        F: FnOnce(&Request<'_>) -> Result<AcceptOptions<'o>, u16>,
-    {
-        let (driver, mut handshake, clock) = self.open(rx, tx)?;
-        let mut ws = WebSocket::new(io, driver, clock);
-        let mut decide = Some(decide);
-        ws.open(|ws| answer_request(&mut ws.driver, &mut handshake, &mut decide))?;
-        Ok(ws)
-    }
+    accept_with: accept_with,
 }
 
 /// The blocking I/O methods.

@@ -84,9 +84,7 @@ impl<E: fmt::Display> fmt::Display for Error<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Io(e) => write!(f, "I/O error: {e}"),
-            Error::AbnormalClosure => {
-                f.write_str("the transport ended without a closing handshake")
-            }
+            Error::AbnormalClosure => End::AbnormalClosure.fmt(f),
             Error::WriteZero => f.write_str("the transport accepted no bytes"),
             Error::BufferTooSmall { required } => {
                 write!(f, "buffer too small: {required} bytes required")
@@ -96,12 +94,10 @@ impl<E: fmt::Display> fmt::Display for Error<E> {
             Error::Rejected(e) => write!(f, "upgrade request refused: {e}"),
             Error::Refused { status } => write!(f, "upgrade request refused with {status}"),
             Error::Accept(e) => write!(f, "cannot answer the upgrade request: {e}"),
-            Error::Protocol(e) => write!(f, "protocol error: {e}"),
-            Error::Expired(Expired::Keepalive) => f.write_str("peer stopped answering keepalives"),
-            Error::Expired(Expired::CloseHandshake) => f.write_str("peer did not answer the Close"),
-            Error::Expired(e) => write!(f, "timer expired: {e:?}"),
+            Error::Protocol(e) => End::Protocol(*e).fmt(f),
+            Error::Expired(e) => End::Expired(*e).fmt(f),
             Error::Send(e) => write!(f, "cannot send: {e}"),
-            Error::Closed => f.write_str("connection closed"),
+            Error::Closed => End::Closed.fmt(f),
         }
     }
 }

@@ -188,3 +188,82 @@ macro_rules! socket_io {
 }
 
 pub(crate) use socket_io;
+
+/// The opening handshakes of a socket, with the doc comment and name of
+/// each: `connect` (a [`Client`](crate::Client) method), `accept` and
+/// `accept_with` ([`Server`](crate::Server) methods). The tokens in
+/// brackets are those of [`socket_io!`].
+macro_rules! socket_open {
+    (
+        [$($async:tt)?] [$($aw:tt)?]
+        $(#[$connect_doc:meta])* connect: $connect:ident,
+        $(#[$accept_doc:meta])* accept: $accept:ident,
+        $(#[$accept_with_doc:meta])* accept_with: $accept_with:ident,
+    ) => {
+        impl<K: MaskKeys, C: Clock> Client<K, C> {
+            $(#[$connect_doc])*
+            pub $($async)? fn $connect<'b, T: Read + Write>(
+                self,
+                io: T,
+                request: ClientRequest<'b>,
+                nonce: [u8; 16],
+                rx: &'b mut [u8],
+                tx: &'b mut [u8],
+            ) -> Result<ClientSocket<'b, T, K, C>, Error<T::Error>> {
+                let (driver, mut handshake, clock) = self.open(request, nonce, rx, tx)?;
+                // The socket is made where it is returned from, and the
+                // handshake runs on it there: returning a socket made
+                // elsewhere would copy it (about 700 bytes).
+                let mut socket = Ok(WebSocket::new(io, driver, clock));
+                if let Ok(ws) = &mut socket {
+                    match ws.open(|ws| check_response(&mut ws.driver, &mut handshake)) $(.$aw)? {
+                        Ok(protocol) => ws.protocol = protocol,
+                        Err(error) => socket = Err(error),
+                    }
+                }
+                socket
+            }
+        }
+
+        impl<'o, C: Clock> Server<'o, C> {
+            $(#[$accept_doc])*
+            pub $($async)? fn $accept<'b, T: Read + Write>(
+                self,
+                io: T,
+                rx: &'b mut [u8],
+                tx: &'b mut [u8],
+            ) -> Result<ServerSocket<'b, T, C>, Error<T::Error>> {
+                let options = self.accept_options();
+                self.$accept_with(io, rx, tx, |_| Ok(options)) $(.$aw)?
+            }
+
+            $(#[$accept_with_doc])*
+            pub $($async)? fn $accept_with<'b, T, F>(
+                self,
+                io: T,
+                rx: &'b mut [u8],
+                tx: &'b mut [u8],
+                decide: F,
+            ) -> Result<ServerSocket<'b, T, C>, Error<T::Error>>
+            where
+                T: Read + Write,
+                F: FnOnce(&Request<'_>) -> Result<AcceptOptions<'o>, u16>,
+            {
+                let (driver, mut handshake, clock) = self.open(rx, tx)?;
+                let mut decide = Some(decide);
+                let mut socket = Ok(WebSocket::new(io, driver, clock));
+                if let Ok(ws) = &mut socket {
+                    let answer = |ws: &mut ServerSocket<'b, T, C>| {
+                        answer_request(&mut ws.driver, &mut handshake, &mut decide)
+                    };
+                    if let Err(error) = ws.open(answer) $(.$aw)? {
+                        socket = Err(error);
+                    }
+                }
+                socket
+            }
+        }
+    };
+}
+
+pub(crate) use socket_open;

@@ -250,13 +250,9 @@ fn client_connection(
     let conn = Connection::client(options.socket.config, OsMasks::new()?);
     #[cfg(feature = "deflate")]
     if let Some(ours) = options.deflate {
-        let element = accepted.iter().find(|e| {
-            e.split(';')
-                .next()
-                .is_some_and(|name| name.trim().eq_ignore_ascii_case(barews::deflate::NAME))
-        });
-        if let Some(element) = element {
-            return Ok(conn.with_deflate(ours.accept_response(element).map_err(Error::Deflate)?));
+        let accepted = accepted.iter().map(String::as_str);
+        if let Some(params) = ours.accept_response_among(accepted).map_err(Error::Deflate)? {
+            return Ok(conn.with_deflate(params));
         }
     }
     let _ = accepted;

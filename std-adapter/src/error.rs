@@ -69,13 +69,11 @@ impl fmt::Display for Error {
             Error::Refused { status } => write!(f, "upgrade request refused with {status}"),
             Error::Accept(e) => write!(f, "cannot answer the upgrade request: {e}"),
             Error::Response(e) => write!(f, "upgrade failed: {e}"),
-            Error::Protocol(e) => write!(f, "protocol error: {e}"),
-            Error::Expired(Expired::Keepalive) => f.write_str("peer stopped answering keepalives"),
-            Error::Expired(Expired::CloseHandshake) => f.write_str("peer did not answer the Close"),
-            Error::Expired(e) => write!(f, "timer expired: {e:?}"),
+            Error::Protocol(e) => End::Protocol(*e).fmt(f),
+            Error::Expired(e) => End::Expired(*e).fmt(f),
             Error::Send(e) => write!(f, "cannot send: {e}"),
-            Error::Closed => f.write_str("connection closed"),
-            Error::AbnormalClosure => f.write_str("peer dropped the connection without a Close"),
+            Error::Closed => End::Closed.fmt(f),
+            Error::AbnormalClosure => End::AbnormalClosure.fmt(f),
             #[cfg(feature = "deflate")]
             Error::Deflate(e) => write!(f, "{e}"),
             #[cfg(feature = "tls")]

@@ -257,6 +257,7 @@ impl<T, S> std::fmt::Debug for WebSocket<T, S> {
 mod tests {
     use super::*;
     use crate::message::Message;
+    use barews_testkit::client_frame;
     use std::io::{Read, Write};
 
     /// A transport that hands out scripted input in reads of at most
@@ -310,26 +311,6 @@ mod tests {
         }
     }
 
-    /// A masked client frame (key 1, 2, 3, 4) carrying `payload`.
-    fn client_frame(opcode: u8, fin: bool, payload: &[u8]) -> Vec<u8> {
-        const KEY: [u8; 4] = [1, 2, 3, 4];
-        let mut frame = vec![opcode | if fin { 0x80 } else { 0 }];
-        match payload.len() {
-            len @ 0..=125 => frame.push(0x80 | u8::try_from(len).unwrap()),
-            len @ 126..=0xffff => {
-                frame.push(0xFE);
-                frame.extend_from_slice(&u16::try_from(len).unwrap().to_be_bytes());
-            }
-            len => {
-                frame.push(0xFF);
-                frame.extend_from_slice(&u64::try_from(len).unwrap().to_be_bytes());
-            }
-        }
-        frame.extend_from_slice(&KEY);
-        frame.extend(payload.iter().zip(KEY.iter().cycle()).map(|(b, k)| b ^ k));
-        frame
-    }
-
     fn server(input: Vec<u8>, initial: usize, max: usize) -> WebSocket<Scripted, Server> {
         let options = SocketOptions {
             read_buffer_size: initial,
@@ -353,7 +334,8 @@ mod tests {
         let mut pieces = text.as_bytes().chunks(frame_len).peekable();
         let mut opcode = 0x1;
         while let Some(piece) = pieces.next() {
-            input.extend(client_frame(opcode, pieces.peek().is_none(), piece));
+            let fin = if pieces.peek().is_none() { 0x80 } else { 0 };
+            input.extend(client_frame(opcode | fin, piece));
             opcode = 0x0;
         }
         input
@@ -370,7 +352,7 @@ mod tests {
         let text = long_text();
         for (frame_len, max_read) in [(100_000, usize::MAX), (70_001, 999), (text.len(), 4096)] {
             let mut input = text_frames(&text, frame_len);
-            input.extend(client_frame(0x2, true, b"next"));
+            input.extend(client_frame(0x82, b"next"));
             let mut socket = server(input, 512, 512);
             socket.shared.stream.max_read = max_read;
             assert_eq!(socket.read().unwrap(), Message::Text(text.clone()), "{frame_len}");
@@ -388,8 +370,8 @@ mod tests {
     fn after_a_large_message_only_one_read_is_cut_to_a_header() {
         let large = vec![7u8; 100_000];
         let medium = vec![9u8; 10_000];
-        let mut input = client_frame(0x2, true, &large);
-        input.extend(client_frame(0x2, true, &medium));
+        let mut input = client_frame(0x82, &large);
+        input.extend(client_frame(0x82, &medium));
         let mut socket = server(input, 4096, 64 * 1024);
         assert_eq!(socket.read().unwrap(), Message::Binary(large));
         let before = socket.shared.stream.reads;
@@ -403,8 +385,8 @@ mod tests {
     fn invalid_utf8_deep_in_a_directly_read_frame_fails_with_1007() {
         let mut bytes = long_text().into_bytes();
         bytes[200_000] = 0xFF;
-        let mut input = client_frame(0x1, true, &bytes);
-        input.extend(client_frame(0x2, true, b"never read"));
+        let mut input = client_frame(0x81, &bytes);
+        input.extend(client_frame(0x82, b"never read"));
         let mut socket = server(input, 512, 512);
         assert!(matches!(socket.read(), Err(Error::Protocol(barews::ProtocolError::InvalidUtf8))));
         // The Close went out with code 1007 (0x03EF), unmasked.
@@ -433,10 +415,11 @@ mod tests {
         let mut pieces = message.chunks(70_000).peekable();
         let mut opcode = 0x2;
         while let Some(piece) = pieces.next() {
-            input.extend(client_frame(opcode, pieces.peek().is_none(), piece));
+            let fin = if pieces.peek().is_none() { 0x80 } else { 0 };
+            input.extend(client_frame(opcode | fin, piece));
             opcode = 0x0;
         }
-        input.extend(client_frame(0x2, true, b"after"));
+        input.extend(client_frame(0x82, b"after"));
         let mut socket = server(input, 256, 1024);
         assert_eq!(socket.read().unwrap(), Message::Binary(message));
         assert_eq!(socket.read().unwrap(), Message::Binary(b"after".to_vec()));
@@ -445,8 +428,8 @@ mod tests {
 
     #[test]
     fn the_read_buffer_keeps_its_size_when_reads_do_not_fill_it() {
-        let mut input = client_frame(0x1, false, "héllo ".as_bytes());
-        input.extend(client_frame(0x0, true, "wörld".as_bytes()));
+        let mut input = client_frame(0x01, "héllo ".as_bytes());
+        input.extend(client_frame(0x80, "wörld".as_bytes()));
         let mut socket = server(input, 512, 64 * 1024);
         assert_eq!(socket.read().unwrap(), Message::Text("héllo wörld".to_owned()));
         assert_eq!(socket.inbox.buffer_len(), 512);

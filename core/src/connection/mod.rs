@@ -190,6 +190,15 @@ pub enum Expired {
     CloseHandshake,
 }
 
+impl fmt::Display for Expired {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Expired::Keepalive => "peer stopped answering keepalives",
+            Expired::CloseHandshake => "peer did not answer the Close",
+        })
+    }
+}
+
 /// Why a command could not be carried out. The connection is unchanged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]

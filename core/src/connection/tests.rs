@@ -10,36 +10,7 @@ use std::string::String;
 use std::vec;
 use std::vec::Vec;
 
-const KEY: [u8; 4] = [0x37, 0xfa, 0x21, 0x3d];
-
-/// A frame built by hand (independently of the encoder under test).
-fn frame(first_byte: u8, payload: &[u8], mask: Option<[u8; 4]>) -> Vec<u8> {
-    let mut out = vec![first_byte];
-    let mask_bit = if mask.is_some() { 0x80 } else { 0 };
-    match payload.len() {
-        len @ 0..=125 => out.push(mask_bit | u8::try_from(len).unwrap()),
-        len @ 126..=0xFFFF => {
-            out.push(mask_bit | 0x7E);
-            out.extend_from_slice(&u16::try_from(len).unwrap().to_be_bytes());
-        }
-        len => {
-            out.push(mask_bit | 0x7F);
-            out.extend_from_slice(&u64::try_from(len).unwrap().to_be_bytes());
-        }
-    }
-    let start = out.len();
-    out.extend_from_slice(payload);
-    if let Some(key) = mask {
-        out.splice(start..start, key);
-        apply_mask(&mut out[start + 4..], key, 0);
-    }
-    out
-}
-
-/// A frame as a client sends it (masked).
-fn client_frame(first_byte: u8, payload: &[u8]) -> Vec<u8> {
-    frame(first_byte, payload, Some(KEY))
-}
+use barews_testkit::{KEY, client_frame, frame};
 
 /// What came out of a connection, with data chunks merged into messages
 /// so that transcripts of different chunkings compare equal.

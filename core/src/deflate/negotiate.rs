@@ -175,6 +175,24 @@ impl DeflateConfig {
         })
     }
 
+    /// As a client: finds permessage-deflate among the extensions the
+    /// server accepted (the elements
+    /// [`Response::extensions`](crate::handshake::client::Response::extensions)
+    /// lists) and checks it as [`accept_response`](Self::accept_response)
+    /// does. `Ok(None)` when the server did not accept it.
+    pub fn accept_response_among<'a>(
+        &self,
+        accepted: impl IntoIterator<Item = &'a str>,
+    ) -> Result<Option<DeflateParams>, NegotiationError> {
+        accepted
+            .into_iter()
+            .find(|element| {
+                extension_name(element.as_bytes()).eq_ignore_ascii_case(NAME.as_bytes())
+            })
+            .map(|element| self.accept_response(element))
+            .transpose()
+    }
+
     /// As a client: checks the server's accepted element (RFC 7692 section
     /// 7.1) against what this configuration offered and returns the
     /// parameters both ends will use.

@@ -135,9 +135,12 @@ impl<B: Buffer> Input<B> {
         output: &mut Output<O>,
         clock: &mut C,
     ) -> Result<Action, End> {
-        let now = if C::TICKS { Some(clock.now()) } else { None };
-        if let Some(now) = now {
-            if conn.poll_timeout().is_some_and(|at| at <= now) {
+        // The clock is read only when a timer runs or the close wait
+        // needs it, not on every call.
+        let timer = if C::TICKS { conn.poll_timeout() } else { None };
+        if let Some(at) = timer {
+            let now = clock.now();
+            if at <= now {
                 conn.handle_timeout(now);
             }
         }
@@ -152,7 +155,16 @@ impl<B: Buffer> Input<B> {
                 return Ok(Action::Event(at));
             }
             if conn.is_closed() {
-                return self.wind_down(conn, output, now);
+                return self.wind_down(conn, output, clock);
+            }
+            if conn.has_pending_transmit() && !output.is_shut() {
+                // A control frame owed but not yet in the send buffer (it
+                // was full) goes out before more input is read: a Pong is
+                // not replaced by the next one for want of room.
+                output.queue_owed(conn);
+                if conn.has_pending_transmit() && !output.pending().is_empty() {
+                    return Ok(Action::Write);
+                }
             }
             let input = span(self.buf.as_ref());
             let window = span(self.window.as_ref());
@@ -216,11 +228,11 @@ impl<B: Buffer> Input<B> {
     /// transport in the order of RFC 6455 section 7.1.1 (the server
     /// first; a client waits for it, up to the close timeout; either end
     /// at once after a failure), then report why.
-    fn wind_down<S: Side, O: Buffer>(
+    fn wind_down<S: Side, O: Buffer, C: Clock>(
         &mut self,
         conn: &mut Connection<S>,
         output: &mut Output<O>,
-        now: Option<Instant>,
+        clock: &mut C,
     ) -> Result<Action, End> {
         let end = End::of(conn);
         if output.is_shut() {
@@ -235,6 +247,7 @@ impl<B: Buffer> Input<B> {
             self.start = 0;
             self.end = 0;
             let timeout = conn.config().get_close_timeout();
+            let now = if C::TICKS { Some(clock.now()) } else { None };
             let deadline =
                 now.map(|now| self.closing_since.get_or_insert(now).saturating_add(timeout));
             if deadline.is_none_or(|at| now.is_none_or(|now| now < at)) {

@@ -160,8 +160,7 @@ impl fmt::Display for End {
             End::Closed => f.write_str("connection closed"),
             End::AbnormalClosure => f.write_str("the transport ended without a closing handshake"),
             End::Protocol(error) => write!(f, "protocol error: {error}"),
-            End::Expired(Expired::CloseHandshake) => f.write_str("peer did not answer the Close"),
-            End::Expired(_) => f.write_str("peer stopped answering keepalives"),
+            End::Expired(expired) => write!(f, "{expired}"),
         }
     }
 }

@@ -3,6 +3,7 @@ use crate::close::CloseCode;
 use crate::config::Config;
 use crate::connection::Server;
 use crate::time::Duration;
+use barews_testkit::client_frame;
 use std::vec;
 use std::vec::Vec;
 
@@ -80,26 +81,6 @@ fn run<S: Side, B: Buffer>(
     panic!("the driver did not finish: {t:?}");
 }
 
-/// A masked client frame (key 1, 2, 3, 4).
-fn client_frame(opcode: u8, fin: bool, payload: &[u8]) -> Vec<u8> {
-    const KEY: [u8; 4] = [1, 2, 3, 4];
-    let mut frame = vec![opcode | if fin { 0x80 } else { 0 }];
-    match payload.len() {
-        len @ 0..=125 => frame.push(0x80 | u8::try_from(len).unwrap()),
-        len @ 126..=0xffff => {
-            frame.push(0xFE);
-            frame.extend_from_slice(&u16::try_from(len).unwrap().to_be_bytes());
-        }
-        len => {
-            frame.push(0xFF);
-            frame.extend_from_slice(&u64::try_from(len).unwrap().to_be_bytes());
-        }
-    }
-    frame.extend_from_slice(&KEY);
-    frame.extend(payload.iter().zip(KEY.iter().cycle()).map(|(b, k)| b ^ k));
-    frame
-}
-
 fn server(rx: usize, tx: usize) -> Driver<Server, Vec<u8>> {
     server_with(Config::new(), rx, tx)
 }
@@ -124,8 +105,8 @@ fn buffers_under_a_control_frame_are_refused() {
 
 #[test]
 fn a_server_writes_the_close_reply_then_ends_the_transport_before_handing_out_the_close() {
-    let mut input = client_frame(0x1, true, b"hi");
-    input.extend(client_frame(0x8, true, &[0x03, 0xe8, b'b', b'y', b'e']));
+    let mut input = client_frame(0x81, b"hi");
+    input.extend(client_frame(0x88, &[0x03, 0xe8, b'b', b'y', b'e']));
     let mut driver = server(256, 256);
     let t = run(&mut driver, &input, usize::MAX, usize::MAX, |_, _, _| {});
     assert_eq!(
@@ -216,8 +197,8 @@ fn a_protocol_error_writes_its_close_ends_the_transport_and_stays() {
 #[test]
 fn the_transport_ending_before_the_closing_handshake_is_an_abnormal_closure() {
     // A whole message, then half a frame.
-    let mut input = client_frame(0x2, true, b"ok");
-    input.extend(&client_frame(0x2, true, b"cut")[..4]);
+    let mut input = client_frame(0x82, b"ok");
+    input.extend(&client_frame(0x82, b"cut")[..4]);
     let mut driver = server(256, 256);
     let t = run(&mut driver, &input, usize::MAX, usize::MAX, |_, _, _| {});
     assert_eq!(t.events.len(), 1);
@@ -227,8 +208,8 @@ fn the_transport_ending_before_the_closing_handshake_is_an_abnormal_closure() {
 
 #[test]
 fn pongs_are_written_before_the_driver_waits_for_more_input() {
-    let mut input = client_frame(0x9, true, b"p1");
-    input.extend(client_frame(0x2, true, b"data"));
+    let mut input = client_frame(0x89, b"p1");
+    input.extend(client_frame(0x82, b"data"));
     let mut driver = server(256, 256);
     let t = run(&mut driver, &input, usize::MAX, usize::MAX, |_, _, _| {});
     assert_eq!(t.events[0], Owned::Ping(b"p1".to_vec()));
@@ -321,7 +302,7 @@ fn a_pong_owed_while_a_message_streams_out_goes_between_its_frames() {
     let n = driver.pending().len();
     driver.wrote(n);
     // A Ping arrives while the message is part-way out.
-    let ping = client_frame(0x9, true, b"?");
+    let ping = client_frame(0x89, b"?");
     driver.spare()[..ping.len()].copy_from_slice(&ping);
     driver.filled(ping.len());
     assert!(matches!(driver.poll(&mut crate::time::NoClock), Ok(Action::Event(_))));
@@ -346,7 +327,7 @@ fn a_pong_owed_while_a_message_streams_out_goes_between_its_frames() {
 #[test]
 fn a_growable_receive_buffer_doubles_up_to_its_limit_while_reads_fill_it() {
     let message = vec![5u8; 3000];
-    let input = client_frame(0x2, true, &message);
+    let input = client_frame(0x82, &message);
     let mut driver = Driver::with_limits(
         Connection::server(Config::new()),
         vec![0; 200],
@@ -370,11 +351,11 @@ fn a_growable_receive_buffer_doubles_up_to_its_limit_while_reads_fill_it() {
 
 #[test]
 fn echoing_through_slices_writes_the_same_bytes_at_every_read_and_write_size() {
-    let mut input = client_frame(0x1, false, "Grü".as_bytes());
-    input.extend(client_frame(0x9, true, b"ping"));
-    input.extend(client_frame(0x0, true, "ße".as_bytes()));
-    input.extend(client_frame(0x2, true, &[1u8; 300]));
-    input.extend(client_frame(0x8, true, &[0x03, 0xe8]));
+    let mut input = client_frame(0x01, "Grü".as_bytes());
+    input.extend(client_frame(0x89, b"ping"));
+    input.extend(client_frame(0x80, "ße".as_bytes()));
+    input.extend(client_frame(0x82, &[1u8; 300]));
+    input.extend(client_frame(0x88, &[0x03, 0xe8]));
     let mut expected: Option<Transcript> = None;
     for read in [1, 2, 7, 64, usize::MAX] {
         for write in [1, 5, usize::MAX] {

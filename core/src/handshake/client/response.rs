@@ -26,6 +26,13 @@ const EXTENSIONS: &str = "Sec-WebSocket-Extensions";
 const NAMES: [&str; 5] =
     ["Upgrade", "Connection", "Sec-WebSocket-Accept", "Sec-WebSocket-Protocol", EXTENSIONS];
 
+// The positions in `NAMES` of the headers checked one by one (the rest
+// are extension lines).
+const UPGRADE: usize = 0;
+const CONNECTION: usize = 1;
+const ACCEPT: usize = 2;
+const PROTOCOL: usize = 3;
+
 impl<'a> Response<'a> {
     /// The subprotocol the server selected, one of those offered.
     pub fn protocol(&self) -> Option<&'a str> {
@@ -58,16 +65,16 @@ impl<'a> Response<'a> {
             // One search of the names instead of a comparison per header.
             let known = NAMES.iter().position(|known| name.eq_ignore_ascii_case(known.as_bytes()));
             match known {
-                Some(0) => upgrade |= list_has_token(value, "websocket"),
-                Some(1) => connection |= list_has_token(value, "upgrade"),
-                Some(2) if accept.is_some() => {
+                Some(UPGRADE) => upgrade |= list_has_token(value, "websocket"),
+                Some(CONNECTION) => connection |= list_has_token(value, "upgrade"),
+                Some(ACCEPT) if accept.is_some() => {
                     return Err(ResponseError::DuplicateHeader(HeaderName::SecWebSocketAccept));
                 }
-                Some(2) => accept = Some(value),
-                Some(3) if protocol.is_some() => {
+                Some(ACCEPT) => accept = Some(value),
+                Some(PROTOCOL) if protocol.is_some() => {
                     return Err(ResponseError::DuplicateHeader(HeaderName::SecWebSocketProtocol));
                 }
-                Some(3) => protocol = Some(value),
+                Some(PROTOCOL) => protocol = Some(value),
                 Some(_) => {
                     // Repeated lines form one list, of at most
                     // MAX_LIST_LINES lines (as in a request).
