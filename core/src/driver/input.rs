@@ -145,26 +145,24 @@ impl<B: Buffer> Input<B> {
             }
         }
         loop {
-            if let Some(at) = self.ready {
-                // The Close reply goes out, and a server ends the
-                // transport, before the peer's Close is handed out.
-                if let Some(action) = Self::before_event(conn, output) {
+            if conn.is_closed() {
+                // The last frames go out and the transport ends in the
+                // order of RFC 6455 section 7.1.1 before the peer's Close
+                // is handed out (a server's) or after it (a client's).
+                if let Some(action) = self.closing(conn, output, clock) {
                     return Ok(action);
                 }
-                self.ready = None;
-                return Ok(Action::Event(at));
-            }
-            if conn.is_closed() {
-                return self.wind_down(conn, output, clock);
-            }
-            if conn.has_pending_transmit() && !output.is_shut() {
-                // A control frame owed but not yet in the send buffer (it
-                // was full) goes out before more input is read: a Pong is
-                // not replaced by the next one for want of room.
-                output.queue_owed(conn);
-                if conn.has_pending_transmit() && !output.pending().is_empty() {
-                    return Ok(Action::Write);
+                if let Some(at) = self.ready.take() {
+                    return Ok(Action::Event(at));
                 }
+                return Err(End::of(conn));
+            }
+            // A control frame owed but not yet in the send buffer (it was
+            // full) goes out before more input is read: a Pong is not
+            // replaced by the next one for want of room.
+            output.queue_owed(conn);
+            if conn.has_pending_transmit() && !output.pending().is_empty() {
+                return Ok(Action::Write);
             }
             let input = span(self.buf.as_ref());
             let window = span(self.window.as_ref());
@@ -176,11 +174,12 @@ impl<B: Buffer> Input<B> {
             self.start += received.consumed;
             if let Some(event) = received.event {
                 let at = EventAt::locate(&input, &window, &event);
-                output.queue_owed(conn);
                 if conn.is_closed() {
                     self.ready = Some(at);
                     continue;
                 }
+                // A Pong for a Ping goes ahead of anything sent next.
+                output.queue_owed(conn);
                 return Ok(Action::Event(at));
             }
             if received.consumed > 0 {
@@ -191,79 +190,60 @@ impl<B: Buffer> Input<B> {
                 self.start = 0;
                 self.end = 0;
             }
-            output.queue_owed(conn);
-            if !output.pending().is_empty() && !output.is_shut() {
+            if output.is_shut() {
+                return Err(End::AbnormalClosure);
+            }
+            if !output.pending().is_empty() {
                 return Ok(Action::Write);
             }
             if self.eof {
-                return Self::shut_then(output, End::AbnormalClosure);
+                output.shut();
+                return Ok(Action::Shutdown);
             }
             let deadline = if C::TICKS { conn.poll_timeout() } else { None };
             return Ok(Action::Read { deadline });
         }
     }
 
-    /// What must happen before an event of a connection that is now over
-    /// is handed out: its last frames written, and the transport shut if
-    /// this end closes it first.
-    fn before_event<S: Side, O: Buffer>(
+    /// What a connection that is over still needs from the transport:
+    /// its last frames written, then the transport ended (the server
+    /// first; a client waits for it, up to the close timeout, after
+    /// handing out the peer's Close; either end at once after a failure).
+    /// `None` once the transport is shut, or while a client's event is
+    /// still to be handed out.
+    fn closing<S: Side, O: Buffer, C: Clock>(
+        &mut self,
         conn: &mut Connection<S>,
         output: &mut Output<O>,
+        clock: &mut C,
     ) -> Option<Action> {
-        if !conn.is_closed() || output.is_shut() {
+        if output.is_shut() {
             return None;
         }
         output.queue_owed(conn);
         if !output.pending().is_empty() {
             return Some(Action::Write);
         }
-        if closes_first(conn) {
-            output.shut();
-            return Some(Action::Shutdown);
-        }
-        None
-    }
-
-    /// The connection is over: write what it still owes, then end the
-    /// transport in the order of RFC 6455 section 7.1.1 (the server
-    /// first; a client waits for it, up to the close timeout; either end
-    /// at once after a failure), then report why.
-    fn wind_down<S: Side, O: Buffer, C: Clock>(
-        &mut self,
-        conn: &mut Connection<S>,
-        output: &mut Output<O>,
-        clock: &mut C,
-    ) -> Result<Action, End> {
-        let end = End::of(conn);
-        if output.is_shut() {
-            return Err(end);
-        }
-        output.queue_owed(conn);
-        if !output.pending().is_empty() {
-            return Ok(Action::Write);
-        }
-        if !closes_first(conn) && !self.eof {
-            // Whatever still arrives after the Close is read and dropped.
-            self.start = 0;
-            self.end = 0;
-            let timeout = conn.config().get_close_timeout();
-            let now = if C::TICKS { Some(clock.now()) } else { None };
-            let deadline =
-                now.map(|now| self.closing_since.get_or_insert(now).saturating_add(timeout));
-            if deadline.is_none_or(|at| now.is_none_or(|now| now < at)) {
-                return Ok(Action::Read { deadline });
+        if !closes_first(conn) {
+            if self.ready.is_some() {
+                return None;
+            }
+            if !self.eof {
+                // Whatever still arrives after the Close is read and
+                // dropped.
+                self.start = 0;
+                self.end = 0;
+                let timeout = conn.config().get_close_timeout();
+                let now = if C::TICKS { Some(clock.now()) } else { None };
+                let deadline =
+                    now.map(|now| self.closing_since.get_or_insert(now).saturating_add(timeout));
+                if deadline.is_none_or(|at| now.is_none_or(|now| now < at)) {
+                    return Some(Action::Read { deadline });
+                }
             }
         }
-        Self::shut_then(output, end)
-    }
-
-    /// Shuts the transport (once), then reports `end`.
-    fn shut_then<O: Buffer>(output: &mut Output<O>, end: End) -> Result<Action, End> {
-        if output.is_shut() {
-            return Err(end);
-        }
         output.shut();
-        Ok(Action::Shutdown)
+        Some(Action::Shutdown)
     }
 }
 
