@@ -7,7 +7,7 @@
 use barews::close::CloseCode;
 use barews::config::Config;
 use barews::connection::{Connection, DataKind, Event};
-use barews::driver::{Action, Driver, End, MIN_BUFFER};
+use barews::driver::{Action, Buffer, Driver, End, Limits, MIN_BUFFER};
 use barews::time::NoClock;
 use barews_testkit::{client_frame, server_frame};
 use proptest::prelude::*;
@@ -124,8 +124,8 @@ impl Sizes<'_> {
 }
 
 /// Writes at most one piece of the pending bytes.
-fn write_some(
-    driver: &mut Driver<barews::connection::Server, &mut [u8]>,
+fn write_some<B: Buffer>(
+    driver: &mut Driver<barews::connection::Server, B>,
     writes: &mut Sizes<'_>,
     out: &mut Vec<u8>,
 ) {
@@ -134,19 +134,48 @@ fn write_some(
     driver.wrote(n);
 }
 
-/// Runs a server driver over `input` with buffers of `rx` and `tx`
-/// bytes, reading and writing in pieces of the given sizes, echoing every
-/// whole message.
+/// The buffers a run uses: fixed slices, or growable `Vec`s (which take
+/// the driver's shortcuts for growable storage).
+#[derive(Debug, Clone, Copy)]
+enum Storage {
+    Slices,
+    Vecs,
+}
+
+/// Runs a server driver over `input` with buffers of `rx` and `tx` bytes
+/// (growable ones start there, the receive buffer growing to twice that),
+/// reading and writing in pieces of the given sizes, echoing every whole
+/// message.
 fn run(
     input: &[u8],
     config: Config,
-    rx: usize,
-    tx: usize,
+    storage: Storage,
+    (rx, tx): (usize, usize),
     reads: &[usize],
     writes: &[usize],
 ) -> Transcript {
-    let (mut rx, mut tx) = (vec![0u8; rx], vec![0u8; tx]);
-    let mut driver = Driver::new(Connection::server(config), &mut rx[..], &mut tx[..]).unwrap();
+    let conn = Connection::server(config);
+    match storage {
+        Storage::Slices => {
+            let (mut rx, mut tx) = (vec![0u8; rx], vec![0u8; tx]);
+            let driver = Driver::new(conn, &mut rx[..], &mut tx[..]).unwrap();
+            drive(driver, input, reads, writes)
+        }
+        Storage::Vecs => {
+            let limits = Limits::new(2 * rx, tx);
+            let driver =
+                Driver::with_limits(conn, vec![0; rx], vec![0; tx], Vec::new(), limits).unwrap();
+            drive(driver, input, reads, writes)
+        }
+    }
+}
+
+fn drive<B: Buffer>(
+    mut driver: Driver<barews::connection::Server, B>,
+    input: &[u8],
+    reads: &[usize],
+    writes: &[usize],
+) -> Transcript {
     let (mut reads, mut writes) =
         (Sizes { sizes: reads, next: 0 }, Sizes { sizes: writes, next: 0 });
     let mut input = input;
@@ -223,9 +252,12 @@ proptest! {
     ) {
         let input = wire(&items, ending);
         let config = Config::new().fragment_size(fragment);
-        let one_shot = run(&input, config, 1 << 20, 1 << 20, &[usize::MAX], &[usize::MAX]);
-        let chunked = run(&input, config, rx, tx, &reads, &writes);
-        prop_assert_eq!(&chunked, &one_shot);
+        let one_shot =
+            run(&input, config, Storage::Slices, (1 << 20, 1 << 20), &[usize::MAX], &[usize::MAX]);
+        for storage in [Storage::Slices, Storage::Vecs] {
+            let chunked = run(&input, config, storage, (rx, tx), &reads, &writes);
+            prop_assert_eq!(&chunked, &one_shot, "{:?}", storage);
+        }
         let expected = match ending {
             Ending::Close => End::Closed,
             Ending::Eof => End::AbnormalClosure,

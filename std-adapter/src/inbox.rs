@@ -106,6 +106,12 @@ impl Inbox {
             }
             let Some(at) = self.next_event_at(link, deadline, true)? else { continue };
             let message = match self.input.event(at) {
+                // A message in one chunk becomes a `Vec` of its own size.
+                Event::Data { kind, payload, first: true, last: true } => {
+                    self.collecting = false;
+                    self.expect_large = payload.len() >= DIRECT_READ;
+                    whole(kind, payload.to_vec())?
+                }
                 Event::Data { kind, payload, first, last } => {
                     if first {
                         self.message.clear();
@@ -149,19 +155,17 @@ impl Inbox {
         let mut header_only = direct && self.expect_large && !self.collecting;
         loop {
             let input = &mut self.input;
-            let (action, timer, remaining) = link.with_shared(|shared| {
-                let action = input.poll(&mut shared.conn, &mut shared.output, &mut shared.clock);
-                let timer = match action {
-                    Ok(Action::Read { deadline: Some(at) }) => Some(shared.to_std(at)),
-                    _ => None,
-                };
-                (action, timer, shared.conn.payload_remaining())
+            let action = link.with_shared(|shared| {
+                input.poll(&mut shared.conn, &mut shared.output, &mut shared.clock)
             });
             match action {
                 Ok(Action::Event(at)) => return Ok(Some(at)),
                 Ok(Action::Write) => link.with_shared(Shared::write_pending)?,
-                Ok(Action::Read { .. }) => {
+                Ok(Action::Read { deadline: timer }) => {
                     let empty = self.input.unread().is_empty();
+                    let (remaining, timer) = link.with_shared(|shared| {
+                        (shared.conn.payload_remaining(), timer.map(|at| shared.to_std(at)))
+                    });
                     if direct && empty && remaining >= DIRECT_READ as u64 {
                         return Ok(None);
                     }
@@ -280,6 +284,7 @@ impl Inbox {
 }
 
 /// A complete message of `kind` made of `bytes`.
+#[inline]
 fn whole(kind: DataKind, bytes: Vec<u8>) -> Result<Message, Error> {
     match kind {
         DataKind::Binary => Ok(Message::Binary(bytes)),

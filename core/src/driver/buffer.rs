@@ -8,6 +8,11 @@
 /// A `Vec<u8>` (feature `alloc`) grows when the driver asks, within the
 /// limits it was configured with, and gives memory back once it is idle.
 pub trait Buffer: AsRef<[u8]> + AsMut<[u8]> {
+    /// Whether [`grow`](Self::grow) can make the storage larger. Growable
+    /// storage is for machines where speed counts more than code size: the
+    /// driver takes a few shortcuts there that fixed storage does without.
+    const GROWS: bool = false;
+
     /// Makes the storage at least `len` bytes long, if it can; new bytes
     /// are zeros. Returns whether it is now that long.
     fn grow(&mut self, len: usize) -> bool {
@@ -26,6 +31,8 @@ impl Buffer for &mut [u8] {}
 // Also in the core's own tests, whatever the features.
 #[cfg(any(feature = "alloc", test))]
 impl Buffer for alloc::vec::Vec<u8> {
+    const GROWS: bool = true;
+
     fn grow(&mut self, len: usize) -> bool {
         if self.len() < len {
             self.resize(len, 0);

@@ -44,6 +44,7 @@ impl EventAt {
     /// apart; nothing is dereferenced. An empty payload may point
     /// anywhere (an empty Close reason is a static `""`): it is recorded
     /// as empty.
+    #[inline]
     pub(super) fn locate(input: &Range<usize>, window: &Range<usize>, event: &Event<'_>) -> Self {
         let (shape, bytes) = match *event {
             Event::Data { kind, payload, first, last } => {
@@ -80,6 +81,7 @@ impl EventAt {
 
     /// The event, borrowing its bytes from `input` or `window` (the
     /// buffers it was located in, unchanged since).
+    #[inline]
     pub(super) fn resolve<'a>(&self, input: &'a [u8], window: &'a [u8]) -> Event<'a> {
         let source = match self.place {
             Place::Input => input,

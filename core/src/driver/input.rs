@@ -27,6 +27,9 @@ pub struct Input<B> {
     /// When a client started waiting for the server to end the transport
     /// (RFC 6455 section 7.1.1), on the caller's clock.
     closing_since: Option<Instant>,
+    /// The last answer was `Read`: time may have passed, so the timers
+    /// are looked at (and not on every step of a busy connection).
+    waited: bool,
 }
 
 /// The address range of `bytes`, to tell which buffer an event lies in.
@@ -48,6 +51,7 @@ impl<B: Buffer> Input<B> {
             ready: None,
             eof: false,
             closing_since: None,
+            waited: true,
         }
     }
 
@@ -135,9 +139,11 @@ impl<B: Buffer> Input<B> {
         output: &mut Output<O>,
         clock: &mut C,
     ) -> Result<Action, End> {
-        // The clock is read only when a timer runs or the close wait
-        // needs it, not on every call.
-        let timer = if C::TICKS { conn.poll_timeout() } else { None };
+        // Timers are looked at after a wait (where time passes; a timer a
+        // command started is due at once, so the wait is none), and the
+        // clock is read only when one runs.
+        let timer = if C::TICKS && self.waited { conn.poll_timeout() } else { None };
+        self.waited = false;
         if let Some(at) = timer {
             let now = clock.now();
             if at <= now {
@@ -201,6 +207,7 @@ impl<B: Buffer> Input<B> {
                 return Ok(Action::Shutdown);
             }
             let deadline = if C::TICKS { conn.poll_timeout() } else { None };
+            self.waited = true;
             return Ok(Action::Read { deadline });
         }
     }
@@ -238,6 +245,7 @@ impl<B: Buffer> Input<B> {
                 let deadline =
                     now.map(|now| self.closing_since.get_or_insert(now).saturating_add(timeout));
                 if deadline.is_none_or(|at| now.is_none_or(|now| now < at)) {
+                    self.waited = true;
                     return Some(Action::Read { deadline });
                 }
             }

@@ -116,7 +116,14 @@ impl<B: Buffer> Output<B> {
     /// Moves the control frames the connection owes (Pong, Ping, Close)
     /// into the send buffer while they fit; the rest stay queued in the
     /// connection. Never inside a data frame.
+    #[inline]
     pub fn queue_owed<S: Side>(&mut self, conn: &mut Connection<S>) {
+        if conn.has_pending_transmit() {
+            self.move_owed(conn);
+        }
+    }
+
+    fn move_owed<S: Side>(&mut self, conn: &mut Connection<S>) {
         if self.shut || self.streaming.is_some_and(|s| s.frame_left > 0) {
             return;
         }
@@ -163,6 +170,11 @@ impl<B: Buffer> Output<B> {
                 return self.send_compressed(conn, kind, payload);
             }
             conn.check_data(kind, payload, fin)?;
+            if B::GROWS && payload.len() <= fragment_size(conn) {
+                // Where speed counts more than code size: a piece that is
+                // one frame is written in one step.
+                return self.send_frame(conn, kind, payload, fin);
+            }
             let unframed = payload.len();
             self.streaming = Some(Streaming { kind, fin, unframed, frame_left: 0, mask: None });
         }
@@ -214,13 +226,35 @@ impl<B: Buffer> Output<B> {
         }
     }
 
+    /// Writes a checked piece as one whole frame, the header and the
+    /// (masked) payload together, after the control frames owed.
+    fn send_frame<S: Side>(
+        &mut self,
+        conn: &mut Connection<S>,
+        kind: DataKind,
+        payload: &[u8],
+        fin: bool,
+    ) -> Result<Queued, SendError> {
+        self.queue_owed(conn);
+        let len = payload.len();
+        let room = self.room(len.saturating_add(crate::frame::MAX_HEADER_LEN));
+        let len64 = u64::try_from(len).unwrap_or(u64::MAX);
+        let (n, mut mask) = conn.data_header(kind, len64, fin, room)?;
+        if let Some(body) = room.get_mut(n..n + len) {
+            body.copy_from_slice(payload);
+            mask.apply(body);
+        }
+        self.end += n + len;
+        Ok(Queued { taken: len, complete: true })
+    }
+
     /// Frames and copies the checked piece in progress while room allows.
     fn stream<S: Side>(
         &mut self,
         conn: &mut Connection<S>,
         payload: &[u8],
     ) -> Result<Queued, SendError> {
-        let fragment = conn.config().get_fragment_size().map_or(usize::MAX, |size| size.max(1));
+        let fragment = fragment_size(conn);
         let mut taken = 0;
         while let Some(mut streaming) = self.streaming {
             if streaming.frame_left > 0 {
@@ -275,6 +309,11 @@ impl<B: Buffer> Output<B> {
         }
         Ok(Queued { taken, complete: true })
     }
+}
+
+/// The largest frame payload the configuration allows.
+fn fragment_size<S: Side>(conn: &Connection<S>) -> usize {
+    conn.config().get_fragment_size().map_or(usize::MAX, |size| size.max(1))
 }
 
 impl<B> core::fmt::Debug for Output<B> {
