@@ -51,7 +51,7 @@ use crate::open::{Client, Server, answer_request, check_response};
 use crate::socket::{Async, Socket};
 use barews::close::CloseCode;
 use barews::connection::{self, DataKind, Event, MaskKeys, Side};
-use barews::driver::Action;
+use barews::driver::{Action, Driver};
 use barews::handshake::client::ClientRequest;
 use barews::handshake::server::{AcceptOptions, Request};
 use embedded_io_async::{Read, Write};

@@ -210,12 +210,17 @@ macro_rules! socket_open {
                 rx: &'b mut [u8],
                 tx: &'b mut [u8],
             ) -> Result<ClientSocket<'b, T, K, C>, Error<T::Error>> {
-                let (driver, mut handshake, clock) = self.open(request, nonce, rx, tx)?;
+                let (mut handshake, len) = Self::request(request, nonce, tx)?;
+                let (conn, clock) = self.into_parts();
                 // The socket is made where it is returned from, and the
                 // handshake runs on it there: returning a socket made
                 // elsewhere would copy it (about 700 bytes).
-                let mut socket = Ok(WebSocket::new(io, driver, clock));
+                let mut socket = match Driver::new(conn, rx, tx) {
+                    Ok(driver) => Ok(WebSocket::new(io, driver, clock)),
+                    Err(error) => Err(Error::from(error)),
+                };
                 if let Ok(ws) = &mut socket {
+                    ws.driver.output().commit(len);
                     match ws.open(|ws| check_response(&mut ws.driver, &mut handshake)) $(.$aw)? {
                         Ok(protocol) => ws.protocol = protocol,
                         Err(error) => socket = Err(error),

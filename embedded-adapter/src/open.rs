@@ -63,28 +63,24 @@ impl<K: MaskKeys, C: Clock> Client<K, C> {
         Client { keys: self.keys, config: self.config, clock }
     }
 
-    /// Checks the buffers and the request, and writes the request into the
-    /// send buffer of a new driver.
-    pub(crate) fn open<'b, E>(
-        self,
+    /// Checks the request and writes it at the front of `tx` (where the
+    /// driver's send buffer will start): the handshake that checks the
+    /// answer, and the request's length.
+    pub(crate) fn request<'b, E>(
         request: ClientRequest<'b>,
         nonce: [u8; 16],
-        rx: &'b mut [u8],
-        tx: &'b mut [u8],
-    ) -> Result<ClientOpening<'b, K, C>, Error<E>> {
-        let mut driver = Driver::new(Connection::client(self.config, self.keys), rx, tx)?;
+        tx: &mut [u8],
+    ) -> Result<(ClientHandshake<'b>, usize), Error<E>> {
         let handshake = ClientHandshake::new(request, nonce).map_err(Error::Request)?;
-        let (_, out) = driver.handshake_buffers();
-        let len = handshake.write_request(out)?;
-        driver.output().commit(len);
-        Ok((driver, handshake, self.clock))
+        let len = handshake.write_request(tx)?;
+        Ok((handshake, len))
+    }
+
+    /// The client's connection, and the clock.
+    pub(crate) fn into_parts(self) -> (Connection<connection::Client<K>>, C) {
+        (Connection::client(self.config, self.keys), self.clock)
     }
 }
-
-/// A client's driver with its request written, the handshake that checks
-/// the answer, and the clock.
-pub(crate) type ClientOpening<'b, K, C> =
-    (Driver<connection::Client<K>, &'b mut [u8]>, ClientHandshake<'b>, C);
 
 /// Looks at the response bytes read so far: `None` while the head is
 /// incomplete, else the subprotocol the server selected (as offered) or

@@ -61,7 +61,8 @@ impl EventAt {
             (Place::Input, None)
         } else if inside(input) {
             (Place::Input, Some(input.start))
-        } else if inside(window) {
+        } else if cfg!(feature = "deflate") && inside(window) {
+            // Only permessage-deflate hands out bytes of the window.
             (Place::Window, Some(window.start))
         } else {
             // Cannot happen: the core hands out bytes of the buffers it
