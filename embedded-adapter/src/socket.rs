@@ -51,7 +51,6 @@ pub struct Socket<'b, T, S, C, M> {
 }
 
 impl<'b, T, S: Side, C: Clock, M> Socket<'b, T, S, C, M> {
-    #[inline(always)]
     pub(crate) fn new(io: T, driver: Driver<S, &'b mut [u8]>, clock: C) -> Self {
         Socket { io, driver, clock, protocol: None, mode: PhantomData }
     }

@@ -178,7 +178,6 @@ pub struct Driver<S, B> {
 impl<S: Side, B: Buffer> Driver<S, B> {
     /// A driver over fixed buffers: `rx` and `tx` keep their size. Both
     /// need at least [`MIN_BUFFER`] bytes.
-    #[inline(always)]
     pub fn new(conn: Connection<S>, rx: B, tx: B) -> Result<Self, BufferTooSmall>
     where
         B: Default,
@@ -190,7 +189,6 @@ impl<S: Side, B: Buffer> Driver<S, B> {
     /// with the inflate `window` permessage-deflate needs (empty without
     /// it: see [`Connection::inflate_window_size`]) and the growth
     /// [`Limits`] of growable storage.
-    #[inline(always)]
     pub fn with_limits(
         conn: Connection<S>,
         rx: B,
