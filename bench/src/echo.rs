@@ -9,7 +9,7 @@
 //! connection) kept, as on a long-lived connection.
 
 use crate::mem::{MemStream, Rewind, runtime};
-use barews::assemble::{Assembler, Message as Assembled};
+use barews::assemble::{Assembled, Assembler};
 use barews::config::Config;
 use barews::connection::{Connection, DataKind, Event};
 use barews_std::{Message as StdMessage, ServerSocket, SocketOptions, WebSocket as StdWebSocket};

@@ -10,7 +10,7 @@ use core::fmt;
 
 /// A complete message, borrowed from the assembler's storage.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Message<'a> {
+pub enum Assembled<'a> {
     /// A text message.
     Text(&'a str),
     /// A binary message.
@@ -102,7 +102,7 @@ impl Storage for alloc::vec::Vec<u8> {
 /// Collects message chunks until a message is complete.
 ///
 /// ```
-/// use barews::assemble::{Assembler, Message};
+/// use barews::assemble::{Assembler, Assembled};
 /// use barews::connection::{DataKind, Event};
 ///
 /// let mut storage = [0u8; 64];
@@ -110,7 +110,7 @@ impl Storage for alloc::vec::Vec<u8> {
 /// let first = Event::Data { kind: DataKind::Text, payload: b"Hel", first: true, last: false };
 /// let last = Event::Data { kind: DataKind::Text, payload: b"lo", first: false, last: true };
 /// assert_eq!(assembler.push(&first), Ok(None));
-/// assert_eq!(assembler.push(&last), Ok(Some(Message::Text("Hello"))));
+/// assert_eq!(assembler.push(&last), Ok(Some(Assembled::Text("Hello"))));
 /// ```
 #[derive(Debug)]
 pub struct Assembler<B> {
@@ -153,7 +153,7 @@ impl<B: Storage> Assembler<B> {
     /// A message larger than the storage fails once with
     /// [`AssembleError::TooLarge`]; its later chunks are dropped and the
     /// next message is assembled normally.
-    pub fn push(&mut self, event: &Event<'_>) -> Result<Option<Message<'_>>, AssembleError> {
+    pub fn push(&mut self, event: &Event<'_>) -> Result<Option<Assembled<'_>>, AssembleError> {
         let Event::Data { kind, payload, first, last } = *event else { return Ok(None) };
         if first {
             self.len = 0;
@@ -173,10 +173,10 @@ impl<B: Storage> Assembler<B> {
         }
         let bytes = self.storage.prefix(self.len);
         Ok(Some(match self.kind {
-            DataKind::Text => {
-                Message::Text(core::str::from_utf8(bytes).map_err(|_| AssembleError::InvalidUtf8)?)
-            }
-            DataKind::Binary => Message::Binary(bytes),
+            DataKind::Text => Assembled::Text(
+                core::str::from_utf8(bytes).map_err(|_| AssembleError::InvalidUtf8)?,
+            ),
+            DataKind::Binary => Assembled::Binary(bytes),
         }))
     }
 }
@@ -195,8 +195,8 @@ mod tests {
         let mut assembler = Assembler::new(&mut storage[..]);
         assert_eq!(assembler.push(&data(b"ab", true, false)), Ok(None));
         assert_eq!(assembler.push(&Event::Ping(b"x")), Ok(None));
-        assert_eq!(assembler.push(&data(b"cd", false, true)), Ok(Some(Message::Binary(b"abcd"))));
-        assert_eq!(assembler.push(&data(b"", true, true)), Ok(Some(Message::Binary(b""))));
+        assert_eq!(assembler.push(&data(b"cd", false, true)), Ok(Some(Assembled::Binary(b"abcd"))));
+        assert_eq!(assembler.push(&data(b"", true, true)), Ok(Some(Assembled::Binary(b""))));
     }
 
     #[test]
@@ -209,7 +209,10 @@ mod tests {
             Err(AssembleError::TooLarge { capacity: 4 })
         );
         assert_eq!(assembler.push(&data(b"f", false, true)), Ok(None));
-        assert_eq!(assembler.push(&data(b"wxyz", true, true)), Ok(Some(Message::Binary(b"wxyz"))));
+        assert_eq!(
+            assembler.push(&data(b"wxyz", true, true)),
+            Ok(Some(Assembled::Binary(b"wxyz")))
+        );
     }
 
     #[test]
@@ -225,7 +228,10 @@ mod tests {
     fn a_vec_grows_up_to_its_limit() {
         let mut assembler = Assembler::with_limit(5);
         assert_eq!(assembler.push(&data(b"abc", true, false)), Ok(None));
-        assert_eq!(assembler.push(&data(b"de", false, true)), Ok(Some(Message::Binary(b"abcde"))));
+        assert_eq!(
+            assembler.push(&data(b"de", false, true)),
+            Ok(Some(Assembled::Binary(b"abcde")))
+        );
         assert_eq!(
             assembler.push(&data(b"abcdef", true, true)),
             Err(AssembleError::TooLarge { capacity: 5 })
