@@ -309,7 +309,7 @@ def main():
         print("\n## Feature costs\n")
         for flow in ("client", "server"):
             delta = with_feature[flow]["flash"] - rows[flow]["flash"]
-            print(f"- `detailed-errors` (descriptive HTTP error bodies through core::fmt), {flow}: "
+            print(f"- `detailed-errors` (error descriptions in HTTP error bodies and Close reasons, through core::fmt), {flow}: "
                   f"{delta:+} B of flash ({with_feature[flow]['flash']} B in all)")
         print("- `async`: nothing unless the async socket is used (each flow above is blocking).")
         print("- a clock (`Client::clock`/`Server::clock`): the timer code; with `NoClock` "

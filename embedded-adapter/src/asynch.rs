@@ -47,7 +47,7 @@
 use crate::Clock;
 use crate::error::Error;
 use crate::io::{socket_io, socket_open};
-use crate::open::{Client, Server, answer_request, check_response};
+use crate::open::{Acceptor, Connector, answer_request, check_response};
 use crate::socket::{Async, Socket};
 use barews::close::CloseCode;
 use barews::connection::{self, DataKind, Event, MaskKeys, Side};
@@ -60,7 +60,7 @@ use embedded_io_async::{Read, Write};
 /// twin of [`crate::WebSocket`], with the same methods, awaited (see
 /// [`Socket`]).
 ///
-/// Made by [`Client::connect_async`] or [`Server::accept_async`].
+/// Made by [`Connector::connect_async`] or [`Acceptor::accept_async`].
 pub type WebSocket<'b, T, S, C = crate::NoClock> = Socket<'b, T, S, C, Async>;
 
 /// A client's async socket, masking with keys from `K`.
@@ -72,7 +72,7 @@ pub type ServerSocket<'b, T, C = crate::NoClock> = WebSocket<'b, T, connection::
 socket_open! {
     [async] [await]
     /// Runs the opening handshake over the async transport `io`; see
-    /// [`connect`](Client::connect) for the buffers and the result.
+    /// [`connect`](Connector::connect) for the buffers and the result.
     ///
     /// ```
     /// # struct Script<'a> { input: &'a [u8], output: Vec<u8> }
@@ -89,7 +89,7 @@ socket_open! {
     /// #     async fn write(&mut self, buf: &[u8]) -> Result<usize, Self::Error> { self.output.extend_from_slice(buf); Ok(buf.len()) }
     /// #     async fn flush(&mut self) -> Result<(), Self::Error> { Ok(()) }
     /// # }
-    /// use barews_embedded::{Client, ClientRequest, Event};
+    /// use barews_embedded::{Connector, ClientRequest, Event};
     ///
     /// # embassy_futures::block_on(async {
     /// let peer = b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\
@@ -98,7 +98,7 @@ socket_open! {
     /// let socket = Script { input: peer, output: Vec::new() };
     /// let (mut rx, mut tx) = ([0u8; 512], [0u8; 256]);
     /// # fn hardware_rng() -> [u8; 4] { [1, 2, 3, 4] }
-    /// let mut ws = Client::new(hardware_rng)
+    /// let mut ws = Connector::new(hardware_rng)
     ///     .connect_async(socket, ClientRequest::new("example.com", "/"), *b"the sample nonce", &mut rx, &mut tx)
     ///     .await?;
     /// ws.send_text("Hello").await?;
@@ -109,11 +109,11 @@ socket_open! {
     /// ```
     connect: connect_async,
     /// Runs the opening handshake over the async transport `io`; see
-    /// [`accept`](Server::accept).
+    /// [`accept`](Acceptor::accept).
     accept: accept_async,
     /// Runs the opening handshake over the async transport `io`, asking
     /// `decide` about each valid request; see
-    /// [`accept_with`](Server::accept_with).
+    /// [`accept_with`](Acceptor::accept_with).
     accept_with: accept_with_async,
 }
 

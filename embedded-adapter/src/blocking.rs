@@ -3,7 +3,7 @@
 use crate::Clock;
 use crate::error::Error;
 use crate::io::{socket_io, socket_open};
-use crate::open::{Client, Server, answer_request, check_response};
+use crate::open::{Acceptor, Connector, answer_request, check_response};
 use crate::socket::{Blocking, Socket};
 use barews::close::CloseCode;
 use barews::connection::{self, DataKind, Event, MaskKeys, Side};
@@ -16,7 +16,7 @@ use embedded_io::{Read, Write};
 /// a TLS session, a UART…), for one side `S`, with the caller's receive
 /// and send buffers and clock `C`: see [`Socket`] for its methods.
 ///
-/// Made by [`Client::connect`] or [`Server::accept`].
+/// Made by [`Connector::connect`] or [`Acceptor::accept`].
 pub type WebSocket<'b, T, S, C = crate::NoClock> = Socket<'b, T, S, C, Blocking>;
 
 /// A client's blocking socket, masking with keys from `K`.
@@ -39,7 +39,7 @@ socket_open! {
     /// after its head stay in `rx` for the first [`read`](WebSocket::read).
     ///
     /// ```
-    /// use barews_embedded::{Client, ClientRequest, Event};
+    /// use barews_embedded::{Connector, ClientRequest, Event};
     /// # use barews_embedded::barews::close::CloseCode;
     /// # struct Script<'a> { input: &'a [u8], output: Vec<u8> }
     /// # impl embedded_io::ErrorType for Script<'_> { type Error = core::convert::Infallible; }
@@ -64,7 +64,7 @@ socket_open! {
     ///
     /// let (mut rx, mut tx) = ([0u8; 512], [0u8; 256]);
     /// # fn hardware_rng() -> [u8; 4] { [1, 2, 3, 4] }
-    /// let mut ws = Client::new(hardware_rng)
+    /// let mut ws = Connector::new(hardware_rng)
     ///     .connect(socket, ClientRequest::new("example.com", "/"), *b"the sample nonce", &mut rx, &mut tx)?;
     /// assert_eq!(ws.protocol(), None);
     /// ws.send_text("Hello")?;
@@ -87,7 +87,7 @@ socket_open! {
     /// bytes of `tx`, plus any subprotocol and extra headers.
     ///
     /// ```
-    /// use barews_embedded::{DataKind, Event, Server};
+    /// use barews_embedded::{DataKind, Event, Acceptor};
     /// # struct Script<'a> { input: &'a [u8], output: Vec<u8> }
     /// # impl embedded_io::ErrorType for Script<'_> { type Error = core::convert::Infallible; }
     /// # impl embedded_io::Read for Script<'_> {
@@ -110,7 +110,7 @@ socket_open! {
     /// let socket = Script { input: &peer, output: Vec::new() };
     ///
     /// let (mut rx, mut tx) = ([0u8; 512], [0u8; 256]);
-    /// let mut ws = Server::new().accept(socket, &mut rx, &mut tx)?;
+    /// let mut ws = Acceptor::new().accept(socket, &mut rx, &mut tx)?;
     /// let Event::Data { kind: DataKind::Text, payload, .. } = ws.read()? else { panic!() };
     /// assert_eq!(payload, b"Hello");
     /// let echo = payload.to_vec();
@@ -129,10 +129,10 @@ socket_open! {
     ///
     /// ```no_run
     /// # fn demo<T: embedded_io::Read + embedded_io::Write>(socket: T) -> Result<(), barews_embedded::Error<T::Error>> {
-    /// use barews_embedded::{AcceptOptions, Server};
+    /// use barews_embedded::{AcceptOptions, Acceptor};
     ///
     /// let (mut rx, mut tx) = ([0u8; 1024], [0u8; 512]);
-    /// let ws = Server::new().accept_with(socket, &mut rx, &mut tx, |request| {
+    /// let ws = Acceptor::new().accept_with(socket, &mut rx, &mut tx, |request| {
     ///     if request.path() != "/ws" {
     ///         return Err(404);
     ///     }

@@ -190,8 +190,8 @@ macro_rules! socket_io {
 pub(crate) use socket_io;
 
 /// The opening handshakes of a socket, with the doc comment and name of
-/// each: `connect` (a [`Client`](crate::Client) method), `accept` and
-/// `accept_with` ([`Server`](crate::Server) methods). The tokens in
+/// each: `connect` (a [`Connector`](crate::Connector) method), `accept` and
+/// `accept_with` ([`Acceptor`](crate::Acceptor) methods). The tokens in
 /// brackets are those of [`socket_io!`].
 macro_rules! socket_open {
     (
@@ -200,7 +200,7 @@ macro_rules! socket_open {
         $(#[$accept_doc:meta])* accept: $accept:ident,
         $(#[$accept_with_doc:meta])* accept_with: $accept_with:ident,
     ) => {
-        impl<K: MaskKeys, C: Clock> Client<K, C> {
+        impl<K: MaskKeys, C: Clock> Connector<K, C> {
             $(#[$connect_doc])*
             pub $($async)? fn $connect<'b, T: Read + Write>(
                 self,
@@ -230,7 +230,7 @@ macro_rules! socket_open {
             }
         }
 
-        impl<'o, C: Clock> Server<'o, C> {
+        impl<'o, C: Clock> Acceptor<'o, C> {
             $(#[$accept_doc])*
             pub $($async)? fn $accept<'b, T: Read + Write>(
                 self,

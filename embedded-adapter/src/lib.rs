@@ -19,7 +19,7 @@
 //! frame and every handshake, answers Pings and Closes, and keeps time.
 //!
 //! ```
-//! use barews_embedded::{CloseCode, DataKind, Event, Server};
+//! use barews_embedded::{CloseCode, DataKind, Event, Acceptor};
 //! # struct Script<'a> { input: &'a [u8], output: Vec<u8> }
 //! # impl embedded_io::ErrorType for Script<'_> { type Error = core::convert::Infallible; }
 //! # impl embedded_io::Read for Script<'_> {
@@ -43,7 +43,7 @@
 //! // An echo server on one accepted TCP socket (any embedded_io::Read + Write).
 //! let mut rx = [0u8; 1024]; // holds the request head, then frames as they arrive
 //! let mut tx = [0u8; 512]; // holds the 101, then frames to send
-//! let mut ws = Server::new().accept(socket, &mut rx, &mut tx)?;
+//! let mut ws = Acceptor::new().accept(socket, &mut rx, &mut tx)?;
 //! let mut kind = DataKind::Binary;
 //! let mut echo = [0u8; 128];
 //! let mut len = 0;
@@ -91,8 +91,8 @@
 //!
 //! # Features
 //!
-//! - `async` (default): [`asynch::WebSocket`], [`Client::connect_async`],
-//!   [`Server::accept_async`], over `embedded-io-async`. Without it the
+//! - `async` (default): [`asynch::WebSocket`], [`Connector::connect_async`],
+//!   [`Acceptor::accept_async`], over `embedded-io-async`. Without it the
 //!   crate does not depend on `embedded-io-async`. Either way, only the
 //!   functions a program calls end up in its binary.
 #![no_std]
@@ -123,7 +123,7 @@ pub use barews::handshake::server::{AcceptOptions, Request, ServerConfig};
 pub use barews::time::{Clock, Instant, NoClock};
 pub use blocking::{ClientSocket, ServerSocket, WebSocket};
 pub use error::Error;
-pub use open::{Client, Server};
+pub use open::{Acceptor, Connector};
 pub use socket::{Async, Blocking, Socket};
 
 /// The smallest receive and send buffers a socket accepts: a whole control

@@ -1,4 +1,4 @@
-//! The opening handshake's settings ([`Client`], [`Server`]) and its steps
+//! The opening handshake's settings ([`Connector`], [`Acceptor`]) and its steps
 //! that do no I/O, shared by the blocking and the async sockets.
 
 use crate::error::Error;
@@ -14,7 +14,7 @@ use barews::handshake::server::{
 /// Opens client connections: the mask-key source, the connection's
 /// [`Config`] and the [`Clock`].
 ///
-/// [`connect`](Client::connect) (blocking, over `embedded_io`) or
+/// [`connect`](Connector::connect) (blocking, over `embedded_io`) or
 /// `connect_async` (over `embedded_io_async`, feature `async`) runs the
 /// opening handshake and returns the socket.
 ///
@@ -23,32 +23,32 @@ use barews::handshake::server::{
 /// `FnMut() -> [u8; 4]` is a key source.
 ///
 /// ```
-/// use barews_embedded::{Client, Config};
+/// use barews_embedded::{Connector, Config};
 /// use barews_embedded::barews::time::{Duration, Instant};
 ///
 /// # fn hardware_rng() -> u32 { 4 }
 /// # fn millis_since_boot() -> u64 { 0 }
-/// let client = Client::new(|| hardware_rng().to_ne_bytes())
+/// let client = Connector::new(|| hardware_rng().to_ne_bytes())
 ///     .config(Config::new().keepalive(Some(Duration::from_secs(30))))
 ///     .clock(|| Instant::from_millis(millis_since_boot()));
 /// # let _ = client;
 /// ```
 #[derive(Debug, Clone, Copy)]
-pub struct Client<K, C = NoClock> {
+pub struct Connector<K, C = NoClock> {
     keys: K,
     config: Config,
     clock: C,
 }
 
-impl<K: MaskKeys> Client<K> {
+impl<K: MaskKeys> Connector<K> {
     /// A client masking frames with keys from `keys`, with the default
     /// [`Config`] and no clock.
     pub const fn new(keys: K) -> Self {
-        Client { keys, config: Config::new(), clock: NoClock }
+        Connector { keys, config: Config::new(), clock: NoClock }
     }
 }
 
-impl<K: MaskKeys, C: Clock> Client<K, C> {
+impl<K: MaskKeys, C: Clock> Connector<K, C> {
     /// Sets the connection's limits and behaviour (message size limits,
     /// automatic replies, keepalive, close timeout, outgoing fragment
     /// size).
@@ -59,8 +59,8 @@ impl<K: MaskKeys, C: Clock> Client<K, C> {
     }
 
     /// Sets the clock that drives keepalive and the close timeout.
-    pub fn clock<D: Clock>(self, clock: D) -> Client<K, D> {
-        Client { keys: self.keys, config: self.config, clock }
+    pub fn clock<D: Clock>(self, clock: D) -> Connector<K, D> {
+        Connector { keys: self.keys, config: self.config, clock }
     }
 
     /// Checks the request and writes it at the front of `tx` (where the
@@ -115,30 +115,30 @@ pub(crate) fn check_response<'r, K: MaskKeys, E>(
 /// [`AcceptOptions`] of the `101` (subprotocol, extra headers) and the
 /// [`Clock`].
 ///
-/// [`accept`](Server::accept) / [`accept_with`](Server::accept_with)
+/// [`accept`](Acceptor::accept) / [`accept_with`](Acceptor::accept_with)
 /// (blocking) or `accept_async` / `accept_with_async` (feature `async`)
 /// run the opening handshake and return the socket.
 ///
 /// ```
-/// use barews_embedded::{AcceptOptions, Server, ServerConfig};
+/// use barews_embedded::{AcceptOptions, Acceptor, ServerConfig};
 ///
-/// let server = Server::new()
+/// let server = Acceptor::new()
 ///     .handshake(ServerConfig::new().max_head_len(1024))
 ///     .options(AcceptOptions::new().headers(&[("Server", "my-device")]));
 /// # let _ = server;
 /// ```
 #[derive(Debug, Clone, Copy)]
-pub struct Server<'o, C = NoClock> {
+pub struct Acceptor<'o, C = NoClock> {
     config: Config,
     handshake: ServerConfig,
     options: AcceptOptions<'o>,
     clock: C,
 }
 
-impl Server<'static> {
+impl Acceptor<'static> {
     /// A server with the default settings and no clock.
     pub const fn new() -> Self {
-        Server {
+        Acceptor {
             config: Config::new(),
             handshake: ServerConfig::new(),
             options: AcceptOptions::new(),
@@ -147,13 +147,13 @@ impl Server<'static> {
     }
 }
 
-impl Default for Server<'static> {
+impl Default for Acceptor<'static> {
     fn default() -> Self {
-        Server::new()
+        Acceptor::new()
     }
 }
 
-impl<'o, C: Clock> Server<'o, C> {
+impl<'o, C: Clock> Acceptor<'o, C> {
     /// Sets the connection's limits and behaviour.
     #[must_use]
     pub fn config(mut self, config: Config) -> Self {
@@ -171,13 +171,13 @@ impl<'o, C: Clock> Server<'o, C> {
 
     /// Sets what [`accept`](Self::accept) answers every valid request
     /// with.
-    pub fn options(self, options: AcceptOptions<'_>) -> Server<'_, C> {
-        Server { config: self.config, handshake: self.handshake, options, clock: self.clock }
+    pub fn options(self, options: AcceptOptions<'_>) -> Acceptor<'_, C> {
+        Acceptor { config: self.config, handshake: self.handshake, options, clock: self.clock }
     }
 
     /// Sets the clock that drives keepalive and the close timeout.
-    pub fn clock<D: Clock>(self, clock: D) -> Server<'o, D> {
-        Server { config: self.config, handshake: self.handshake, options: self.options, clock }
+    pub fn clock<D: Clock>(self, clock: D) -> Acceptor<'o, D> {
+        Acceptor { config: self.config, handshake: self.handshake, options: self.options, clock }
     }
 
     /// The accept options, for `accept` to answer with.

@@ -3,8 +3,8 @@
 //! timers, and what each case writes on the wire (decoded by the core).
 
 use crate::{
-    AcceptOptions, Client, ClientRequest, CloseCode, Config, DataKind, Error, Event, Instant,
-    MIN_BUFFER, Server, ServerConfig,
+    AcceptOptions, Acceptor, ClientRequest, CloseCode, Config, Connector, DataKind, Error, Event,
+    Instant, MIN_BUFFER, ServerConfig,
 };
 use barews::ProtocolError;
 use barews::connection::{Connection, Expired, MaskKeys, SendError, Side};
@@ -210,7 +210,7 @@ fn server_transcript_is_the_same_at_every_read_chunking() {
         for write in [1, 3, usize::MAX] {
             let script = Script::new(input.clone()).chunks(read, write);
             let (mut rx, mut tx) = ([0u8; 256], [0u8; 256]);
-            let mut ws = Server::new().accept(script, &mut rx, &mut tx).unwrap();
+            let mut ws = Acceptor::new().accept(script, &mut rx, &mut tx).unwrap();
             let (seen, end) = read_all(&mut ws);
             assert_eq!(end, Error::Closed);
             assert_eq!(
@@ -240,8 +240,9 @@ fn client_gets_frames_that_arrived_with_the_101_and_masks_what_it_sends() {
     input.extend(owed(&mut server));
     let (mut rx, mut tx) = ([0u8; 512], [0u8; 256]);
     let request = ClientRequest::new("example.com", "/chat");
-    let mut ws =
-        Client::new(|| KEY).connect(Script::new(input), request, NONCE, &mut rx, &mut tx).unwrap();
+    let mut ws = Connector::new(|| KEY)
+        .connect(Script::new(input), request, NONCE, &mut rx, &mut tx)
+        .unwrap();
     assert_eq!(ws.protocol(), None);
     ws.send_text("Hello").unwrap();
     let (seen, end) = read_all(&mut ws);
@@ -264,7 +265,7 @@ fn client_reports_the_selected_subprotocol_as_offered() {
     let offered = ["v1", "v2"];
     let request = ClientRequest::new("example.com", "/").protocols(&offered);
     let script = Script::new(response.into_bytes());
-    let ws = Client::new(|| KEY).connect(script, request, NONCE, &mut rx, &mut tx).unwrap();
+    let ws = Connector::new(|| KEY).connect(script, request, NONCE, &mut rx, &mut tx).unwrap();
     assert_eq!(ws.protocol(), Some("v2"));
 }
 
@@ -280,7 +281,7 @@ fn messages_of_any_size_pass_through_minimum_buffers() {
         // The smallest request (host "a", path "/") is 140 bytes.
         let (mut rx, mut tx) = ([0u8; MIN_BUFFER], [0u8; 140]);
         let script = Script::new(input.clone()).chunks(usize::MAX, 50);
-        let mut ws = Client::new(|| KEY)
+        let mut ws = Connector::new(|| KEY)
             .config(config)
             .connect(script, ClientRequest::new("a", "/"), NONCE, &mut rx, &mut tx)
             .unwrap();
@@ -301,7 +302,7 @@ fn messages_of_any_size_pass_through_minimum_buffers() {
 fn text_fragments_are_checked_as_one_stream() {
     let (mut rx, mut tx) = ([0u8; 512], [0u8; 200]);
     let script = Script::new(RESPONSE.to_vec());
-    let mut ws = Client::new(|| KEY)
+    let mut ws = Connector::new(|| KEY)
         .connect(script, ClientRequest::new("a", "/"), NONCE, &mut rx, &mut tx)
         .unwrap();
     // "é" split inside the character, with a Ping between the fragments.
@@ -339,7 +340,7 @@ fn a_protocol_error_sends_its_close_and_sticks() {
     // An unmasked frame from a client.
     input.extend([0x81, 0x02, b'h', b'i']);
     let (mut rx, mut tx) = ([0u8; 256], [0u8; 256]);
-    let mut ws = Server::new().accept(Script::new(input), &mut rx, &mut tx).unwrap();
+    let mut ws = Acceptor::new().accept(Script::new(input), &mut rx, &mut tx).unwrap();
     assert_eq!(ws.read().unwrap_err(), Error::Protocol(ProtocolError::UnmaskedFrame));
     assert_eq!(ws.read().unwrap_err(), Error::Protocol(ProtocolError::UnmaskedFrame));
     assert_eq!(ws.send_text("x"), Err(Error::Send(SendError::Closed)));
@@ -353,7 +354,7 @@ fn invalid_requests_get_their_http_error() {
     let old = String::from_utf8(REQUEST.to_vec()).unwrap().replace("Version: 13", "Version: 8");
     let (mut rx, mut tx) = ([0u8; 512], [0u8; 512]);
     let mut script = Script::new(old.into_bytes());
-    let Err(error) = Server::new().accept(&mut script, &mut rx, &mut tx) else {
+    let Err(error) = Acceptor::new().accept(&mut script, &mut rx, &mut tx) else {
         panic!("accepted")
     };
     assert_eq!(error, Error::Rejected(HandshakeError::UnsupportedVersion));
@@ -364,7 +365,7 @@ fn invalid_requests_get_their_http_error() {
     // A head larger than the receive buffer is refused with 431.
     let (mut rx, mut tx) = ([0u8; MIN_BUFFER], [0u8; 512]);
     let script = Script::new(REQUEST.to_vec()).chunks(10, usize::MAX);
-    let Err(error) = Server::new().accept(script, &mut rx, &mut tx) else { panic!("accepted") };
+    let Err(error) = Acceptor::new().accept(script, &mut rx, &mut tx) else { panic!("accepted") };
     assert_eq!(error, Error::Rejected(HandshakeError::HeadTooLarge));
 }
 
@@ -372,7 +373,7 @@ fn invalid_requests_get_their_http_error() {
 fn refusals_are_written_to_the_client() {
     let mut transport = Script::new(REQUEST.to_vec());
     let (mut rx, mut tx) = ([0u8; 512], [0u8; 512]);
-    let result = Server::new().accept_with(&mut transport, &mut rx, &mut tx, |request| {
+    let result = Acceptor::new().accept_with(&mut transport, &mut rx, &mut tx, |request| {
         assert_eq!(request.path(), "/chat");
         Err(404)
     });
@@ -386,7 +387,7 @@ fn refusals_are_written_to_the_client() {
     // Choosing a subprotocol the client did not offer is the server's
     // mistake: the client gets a 500.
     let mut transport = Script::new(REQUEST.to_vec());
-    let result = Server::new().accept_with(&mut transport, &mut rx, &mut tx, |_| {
+    let result = Acceptor::new().accept_with(&mut transport, &mut rx, &mut tx, |_| {
         Ok(AcceptOptions::new().protocol(Some("chat")))
     });
     assert!(matches!(result.unwrap_err(), Error::Accept(_)));
@@ -401,7 +402,7 @@ fn the_server_answers_with_the_configured_options() {
     let mut transport = Script::new(offering.into_bytes());
     let (mut rx, mut tx) = ([0u8; 512], [0u8; 512]);
     let headers = [("Server", "device")];
-    let server = Server::new()
+    let server = Acceptor::new()
         .handshake(ServerConfig::new().max_head_len(400))
         .options(AcceptOptions::new().protocol(Some("superchat")).headers(&headers));
     server.accept(&mut transport, &mut rx, &mut tx).unwrap();
@@ -415,8 +416,13 @@ fn client_refuses_bad_answers_and_heads_larger_than_its_buffer() {
     let (mut rx, mut tx) = ([0u8; 512], [0u8; 512]);
     let wrong = String::from_utf8(RESPONSE.to_vec()).unwrap().replace("s3pP", "AAAA");
     let script = Script::new(wrong.into_bytes());
-    let result =
-        Client::new(|| KEY).connect(script, ClientRequest::new("a", "/"), NONCE, &mut rx, &mut tx);
+    let result = Connector::new(|| KEY).connect(
+        script,
+        ClientRequest::new("a", "/"),
+        NONCE,
+        &mut rx,
+        &mut tx,
+    );
     assert_eq!(result.unwrap_err(), Error::Response(ResponseError::AcceptMismatch));
     let (mut rx, mut tx) = ([0u8; MIN_BUFFER], [0u8; 512]);
     let mut long = RESPONSE.to_vec();
@@ -425,8 +431,13 @@ fn client_refuses_bad_answers_and_heads_larger_than_its_buffer() {
         b"X-Padding: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n".iter().copied(),
     );
     let script = Script::new(long);
-    let result =
-        Client::new(|| KEY).connect(script, ClientRequest::new("a", "/"), NONCE, &mut rx, &mut tx);
+    let result = Connector::new(|| KEY).connect(
+        script,
+        ClientRequest::new("a", "/"),
+        NONCE,
+        &mut rx,
+        &mut tx,
+    );
     assert_eq!(result.unwrap_err(), Error::Response(ResponseError::HeadTooLarge));
 }
 
@@ -434,7 +445,7 @@ fn client_refuses_bad_answers_and_heads_larger_than_its_buffer() {
 fn buffers_are_checked_before_anything_is_sent() {
     let (mut small, mut big) = ([0u8; MIN_BUFFER - 1], [0u8; 512]);
     let mut transport = Script::new(RESPONSE.to_vec());
-    let result = Client::new(|| KEY).connect(
+    let result = Connector::new(|| KEY).connect(
         &mut transport,
         ClientRequest::new("a", "/"),
         NONCE,
@@ -442,13 +453,13 @@ fn buffers_are_checked_before_anything_is_sent() {
         &mut big,
     );
     assert_eq!(result.unwrap_err(), Error::BufferTooSmall { required: MIN_BUFFER });
-    let result = Server::new().accept(&mut transport, &mut big, &mut small);
+    let result = Acceptor::new().accept(&mut transport, &mut big, &mut small);
     assert_eq!(result.unwrap_err(), Error::BufferTooSmall { required: MIN_BUFFER });
     assert!(transport.output.is_empty());
     // A request larger than the send buffer.
     let (mut rx, mut tx) = ([0u8; 512], [0u8; MIN_BUFFER]);
     let path = "/a-rather-long-path/that/does/not/fit/with/the/rest/of/the/request";
-    let result = Client::new(|| KEY).connect(
+    let result = Connector::new(|| KEY).connect(
         &mut transport,
         ClientRequest::new("a", path),
         NONCE,
@@ -465,8 +476,11 @@ fn buffers_are_checked_before_anything_is_sent() {
 fn the_end_of_the_transport_is_reported() {
     let (mut rx, mut tx) = ([0u8; 512], [0u8; 512]);
     let script = Script::new(REQUEST[..40].to_vec());
-    assert_eq!(Server::new().accept(script, &mut rx, &mut tx).unwrap_err(), Error::AbnormalClosure);
-    let mut ws = Server::new().accept(Script::new(REQUEST.to_vec()), &mut rx, &mut tx).unwrap();
+    assert_eq!(
+        Acceptor::new().accept(script, &mut rx, &mut tx).unwrap_err(),
+        Error::AbnormalClosure
+    );
+    let mut ws = Acceptor::new().accept(Script::new(REQUEST.to_vec()), &mut rx, &mut tx).unwrap();
     assert_eq!(ws.read().unwrap_err(), Error::AbnormalClosure);
 }
 
@@ -480,7 +494,7 @@ fn keepalive_and_the_close_timeout_run_on_the_callers_clock() {
     let (mut rx, mut tx) = ([0u8; 512], [0u8; 512]);
     let script = Script::new(REQUEST.to_vec()).timeout_at_end();
     let mut ws =
-        Server::new().config(config).clock(clock).accept(script, &mut rx, &mut tx).unwrap();
+        Acceptor::new().config(config).clock(clock).accept(script, &mut rx, &mut tx).unwrap();
     assert_eq!(ws.next_deadline(), Some(Instant::ZERO));
     // The transport's read timeout brings control back; each read acts on
     // the timers first.
@@ -498,7 +512,7 @@ fn keepalive_and_the_close_timeout_run_on_the_callers_clock() {
     // The close timeout.
     now.set(0);
     let script = Script::new(REQUEST.to_vec()).timeout_at_end();
-    let mut ws = Server::new().clock(clock).accept(script, &mut rx, &mut tx).unwrap();
+    let mut ws = Acceptor::new().clock(clock).accept(script, &mut rx, &mut tx).unwrap();
     ws.close(CloseCode::NORMAL, "done").unwrap();
     assert_eq!(ws.read().unwrap_err(), Error::Io(ErrorKind::TimedOut));
     now.set(5000);
@@ -510,7 +524,7 @@ fn without_a_clock_no_timer_runs() {
     let config = Config::new().keepalive(Some(Duration::from_millis(1)));
     let (mut rx, mut tx) = ([0u8; 512], [0u8; 512]);
     let script = Script::new(REQUEST.to_vec()).timeout_at_end();
-    let mut ws = Server::new().config(config).accept(script, &mut rx, &mut tx).unwrap();
+    let mut ws = Acceptor::new().config(config).accept(script, &mut rx, &mut tx).unwrap();
     for _ in 0..3 {
         assert_eq!(ws.read().unwrap_err(), Error::Io(ErrorKind::TimedOut));
     }
@@ -526,7 +540,7 @@ fn after_the_closing_handshake_nothing_more_goes() {
     input.extend(owed(&mut server));
     let (mut rx, mut tx) = ([0u8; 512], [0u8; 256]);
     let script = Script::new(input);
-    let mut ws = Client::new(|| KEY)
+    let mut ws = Connector::new(|| KEY)
         .connect(script, ClientRequest::new("a", "/"), NONCE, &mut rx, &mut tx)
         .unwrap();
     ws.close(CloseCode::NORMAL, "").unwrap();
@@ -562,7 +576,7 @@ fn unread_bytes_move_to_the_front_in_pieces() {
     for read in [7, 100, 1000] {
         let (mut rx, mut tx) = ([0u8; 200], [0u8; 200]);
         let script = Script::new(input.clone()).chunks(read, usize::MAX);
-        let mut ws = Server::new().accept(script, &mut rx, &mut tx).unwrap();
+        let mut ws = Acceptor::new().accept(script, &mut rx, &mut tx).unwrap();
         let (seen, end) = read_all(&mut ws);
         assert_eq!(end, Error::AbnormalClosure);
         assert_eq!(seen, expected);
@@ -583,7 +597,7 @@ fn events_borrow_the_right_bytes_at_every_read_chunking() {
     for read in [1, 2, 5, 1000] {
         let script = Script::new(input.clone()).chunks(read, usize::MAX);
         let (mut rx, mut tx) = ([0u8; 256], [0u8; 256]);
-        let mut ws = Server::new().accept(script, &mut rx, &mut tx).unwrap();
+        let mut ws = Acceptor::new().accept(script, &mut rx, &mut tx).unwrap();
         let mut data = Vec::new();
         loop {
             match ws.read().unwrap() {

@@ -10,7 +10,7 @@ mod common;
 
 use barews_embedded::barews::config::Config;
 use barews_embedded::barews::connection::Connection;
-use barews_embedded::{Client, ClientRequest, CloseCode, DataKind, Error, Event, Server};
+use barews_embedded::{Acceptor, ClientRequest, CloseCode, Connector, DataKind, Error, Event};
 use common::{Tcp, pattern, serve_once, test_keys};
 use core::convert::Infallible;
 use core::future::{Future, poll_fn};
@@ -150,7 +150,7 @@ fn async_client_and_async_server_through_a_seven_byte_pipe() {
     let big = pattern(20_000);
     let server = async {
         let (mut rx, mut tx) = ([0u8; 300], [0u8; 200]);
-        let mut ws = Server::new().accept_async(server_end, &mut rx, &mut tx).await.unwrap();
+        let mut ws = Acceptor::new().accept_async(server_end, &mut rx, &mut tx).await.unwrap();
         let mut message = Vec::new();
         let mut seen = Vec::new();
         loop {
@@ -173,7 +173,7 @@ fn async_client_and_async_server_through_a_seven_byte_pipe() {
     };
     let client = async {
         let (mut rx, mut tx) = ([0u8; 256], [0u8; 256]);
-        let mut ws = Client::new(test_keys())
+        let mut ws = Connector::new(test_keys())
             .connect_async(client_end, ClientRequest::new("pipe", "/"), [9; 16], &mut rx, &mut tx)
             .await
             .unwrap();
@@ -222,7 +222,7 @@ fn async_client_with_std_server() {
     block_on(async {
         let (mut rx, mut tx) = ([0u8; 512], [0u8; 512]);
         let request = ClientRequest::new("127.0.0.1", "/").port(addr.port());
-        let mut ws = Client::new(test_keys())
+        let mut ws = Connector::new(test_keys())
             .connect_async(Tcp::connect(addr), request, [1; 16], &mut rx, &mut tx)
             .await
             .unwrap();
@@ -265,7 +265,7 @@ fn a_cancelled_read_loses_no_bytes() {
     let len = encoder.send(DataKind::Text, b"cancel me not", &mut frame).unwrap();
     block_on(async {
         let (mut rx, mut tx) = ([0u8; 256], [0u8; 256]);
-        let mut ws = Server::new().accept_async(device, &mut rx, &mut tx).await.unwrap();
+        let mut ws = Acceptor::new().accept_async(device, &mut rx, &mut tx).await.unwrap();
         assert!(peer.take().starts_with(b"HTTP/1.1 101"));
         // Nothing to read: the "timer" wins and the read is dropped.
         assert!(matches!(select(ws.read(), ready_after(3)).await, Either::Second(())));
@@ -297,7 +297,7 @@ fn a_ping_is_answered_before_the_next_wait() {
     let len = encoder.poll_transmit(&mut ping).unwrap();
     block_on(async {
         let (mut rx, mut tx) = ([0u8; 256], [0u8; 256]);
-        let mut ws = Server::new().accept_async(device, &mut rx, &mut tx).await.unwrap();
+        let mut ws = Acceptor::new().accept_async(device, &mut rx, &mut tx).await.unwrap();
         peer.take();
         peer.push(&ping[..len]);
         assert_eq!(ws.read().await.unwrap(), Event::Ping(b"hb"));

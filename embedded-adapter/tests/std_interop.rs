@@ -5,7 +5,7 @@
 mod common;
 
 use barews_embedded::{
-    AcceptOptions, Client, ClientRequest, CloseCode, DataKind, Error, Event, Server, WebSocket,
+    AcceptOptions, Acceptor, ClientRequest, CloseCode, Connector, DataKind, Error, Event, WebSocket,
 };
 use barews_std::{ClientOptions, Message, ServerOptions};
 use common::{Tcp, pattern, serve_once, test_keys};
@@ -70,7 +70,7 @@ fn embedded_client_with_std_server() {
     let request =
         ClientRequest::new("127.0.0.1", "/echo?x=1").port(addr.port()).protocols(&offered);
     let nonce = *b"0123456789abcdef";
-    let mut ws = Client::new(test_keys())
+    let mut ws = Connector::new(test_keys())
         .connect(Tcp::connect(addr), request, nonce, &mut rx, &mut tx)
         .unwrap();
     assert_eq!(ws.protocol(), Some("chat"));
@@ -104,7 +104,7 @@ fn embedded_client_with_std_server() {
 fn std_client_with_embedded_server() {
     let (addr, server) = serve_once(|stream| {
         let (mut rx, mut tx) = ([0u8; 512], [0u8; 256]);
-        let mut ws = Server::new()
+        let mut ws = Acceptor::new()
             .accept_with(Tcp(stream), &mut rx, &mut tx, |request| {
                 assert_eq!(request.path(), "/device");
                 let chat = request.protocols().any(|p| p == "chat");
@@ -154,7 +154,7 @@ fn std_client_with_embedded_server() {
 fn std_client_refused_by_embedded_server() {
     let (addr, server) = serve_once(|stream| {
         let (mut rx, mut tx) = ([0u8; 512], [0u8; 256]);
-        Server::new().accept_with(Tcp(stream), &mut rx, &mut tx, |_| Err(403)).map(|_| ())
+        Acceptor::new().accept_with(Tcp(stream), &mut rx, &mut tx, |_| Err(403)).map(|_| ())
     });
     let error = barews_std::connect(&format!("ws://{addr}/")).unwrap_err();
     assert!(error.to_string().contains("403"), "{error}");

@@ -18,7 +18,7 @@
 
 use core::hint::black_box;
 
-use barews_embedded::{Client, ClientRequest, CloseCode, Event, Server};
+use barews_embedded::{Connector, ClientRequest, CloseCode, Event, Acceptor};
 use embedded_io::ErrorKind;
 
 /// Receive (read) buffer size in every flow.
@@ -255,7 +255,7 @@ pub fn barews_client(device: Device, rx: &mut [u8], tx: &mut [u8]) -> Result<Out
     let request = ClientRequest::new("192.168.1.10", "/ws");
     // The socket (about 600 bytes) is used where `connect` returned it:
     // moving it out of the `Result` would copy it.
-    let mut connected = Client::new(move || rng.mask()).connect(device, request, nonce, rx, tx);
+    let mut connected = Connector::new(move || rng.mask()).connect(device, request, nonce, rx, tx);
     let ws = match &mut connected {
         Ok(ws) => ws,
         Err(error) => return Err(fail(error)),
@@ -281,7 +281,7 @@ pub fn barews_client(device: Device, rx: &mut [u8], tx: &mut [u8]) -> Result<Out
 /// The server flow with barews-embedded.
 pub fn barews_server(device: Device, rx: &mut [u8], tx: &mut [u8]) -> Result<Outcome, Failed> {
     // Used in place, as in `barews_client`.
-    let mut accepted = Server::new().accept(device, rx, tx);
+    let mut accepted = Acceptor::new().accept(device, rx, tx);
     let ws = match &mut accepted {
         Ok(ws) => ws,
         Err(error) => return Err(fail(error)),
