@@ -4,7 +4,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-step() { printf '\n==> %s\n' "$*"; }
+# Each step's heading also gives how long the step before it took, so a
+# CI log shows where the time goes (docs/conformance.md keeps the figures).
+last=$SECONDS
+step() {
+    printf '\n==> %s (previous step: %ss, total: %ss)\n' "$*" "$((SECONDS - last))" "$SECONDS"
+    last=$SECONDS
+}
 
 step "toolchain components and targets"
 rustup component add rustfmt clippy >/dev/null
@@ -53,4 +59,5 @@ bash scripts/fuzz-smoke.sh 30
 step "Autobahn testsuite, both roles (installs wstest natively when no Docker engine answers)"
 cargo run --release -p barews-conformance -- autobahn all
 
+step "done"
 printf '\nall checks passed\n'
