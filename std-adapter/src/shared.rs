@@ -8,12 +8,18 @@ use crate::options::SocketOptions;
 use crate::stream::Stream;
 use barews::connection::{Connection, DataKind, Side};
 use barews::driver::Output;
-use std::io;
+use std::io::{self, IoSlice, Write};
 use std::time::Instant;
 
 /// Queued output is written once it reaches this size, even before a
 /// flush; the send buffer keeps this much memory between bursts.
 const OUT_LIMIT: usize = 64 * 1024;
+
+/// Payloads from this size up are written from the caller's buffer when
+/// the core allows it (a server's frames are not masked), in one vectored
+/// write with what is queued, instead of being copied into the send
+/// buffer.
+const IN_PLACE: usize = 16 * 1024;
 
 pub(crate) struct Shared<T, S> {
     pub(crate) stream: T,
@@ -53,6 +59,11 @@ impl<T: Stream, S: Side> Shared<T, S> {
         payload: &[u8],
         flush: bool,
     ) -> Result<(), Error> {
+        if payload.len() >= IN_PLACE
+            && self.output.send_message_in_place(&mut self.conn, kind, payload)?
+        {
+            return self.write_pending_then(payload);
+        }
         let mut rest = payload;
         loop {
             let queued = self.output.send_message(&mut self.conn, kind, rest)?;
@@ -73,6 +84,11 @@ impl<T: Stream, S: Side> Shared<T, S> {
         fin: bool,
         flush: bool,
     ) -> Result<(), Error> {
+        if payload.len() >= IN_PLACE
+            && self.output.send_in_place(&mut self.conn, kind, payload, fin)?
+        {
+            return self.write_pending_then(payload);
+        }
         let mut rest = payload;
         loop {
             let queued = self.output.send(&mut self.conn, kind, rest, fin)?;
@@ -99,14 +115,20 @@ impl<T: Stream, S: Side> Shared<T, S> {
     /// Writes the pending bytes and flushes the transport. A write that
     /// stops part-way leaves a broken frame behind: the transport is shut.
     pub(crate) fn write_pending(&mut self) -> Result<(), Error> {
+        if self.output.pending().is_empty() && !self.output.is_shut() {
+            return Ok(());
+        }
+        self.write_pending_then(&[])
+    }
+
+    /// Writes the pending bytes, then `tail` (a payload sent in place), in
+    /// vectored writes, and flushes the transport.
+    fn write_pending_then(&mut self, tail: &[u8]) -> Result<(), Error> {
         if self.output.is_shut() {
             return Err(Error::Closed);
         }
-        if self.output.pending().is_empty() {
-            return Ok(());
-        }
-        let result =
-            self.stream.write_all(self.output.pending()).and_then(|()| self.stream.flush());
+        let result = write_all_vectored(&mut self.stream, self.output.pending(), tail)
+            .and_then(|()| self.stream.flush());
         match result {
             Ok(()) => {
                 let n = self.output.pending().len();
@@ -134,4 +156,26 @@ impl<T: Stream, S: Side> Shared<T, S> {
     pub(crate) fn to_std(&self, at: barews::time::Instant) -> Instant {
         self.clock.to_std(at)
     }
+}
+
+/// Writes `head` then `tail` completely, with vectored writes.
+fn write_all_vectored(stream: &mut impl Write, head: &[u8], tail: &[u8]) -> io::Result<()> {
+    let mut slices = [IoSlice::new(head), IoSlice::new(tail)];
+    let mut slices = &mut slices[..];
+    // Drops the empty slices in front.
+    IoSlice::advance_slices(&mut slices, 0);
+    while slices.iter().any(|slice| !slice.is_empty()) {
+        match stream.write_vectored(slices) {
+            Ok(0) => {
+                return Err(io::Error::new(
+                    io::ErrorKind::WriteZero,
+                    "the transport accepted nothing",
+                ));
+            }
+            Ok(n) => IoSlice::advance_slices(&mut slices, n),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
 }

@@ -2,7 +2,7 @@
 //! owes, and the one writer every data message goes through.
 
 use super::buffer::Buffer;
-use crate::connection::{Connection, DataKind, PayloadMask, SendError, Side};
+use crate::connection::{Connection, DataKind, PayloadMask, Role, SendError, Side};
 use crate::frame::MAX_CONTROL_PAYLOAD;
 
 /// The largest control frame with its header.
@@ -68,7 +68,11 @@ impl<B: Buffer> Output<B> {
         if self.start == self.end {
             self.start = 0;
             self.end = 0;
-            self.buf.shrink(self.keep);
+            // Memory goes back only after a burst well past the size to
+            // keep, not after every message a little larger than it.
+            if self.buf.as_ref().len() / 2 > self.keep {
+                self.buf.shrink(self.keep);
+            }
         }
     }
 
@@ -195,6 +199,57 @@ impl<B: Buffer> Output<B> {
             return Err(SendError::MessageInProgress);
         }
         self.send(conn, kind, payload, true)
+    }
+
+    /// Like [`send`](Self::send), for a payload the caller writes itself,
+    /// straight from where it is: when this end is a server (which does
+    /// not mask), the piece is not compressed and fits one frame, only the
+    /// frame's header is queued and the answer is `true`. Then write out
+    /// [`pending`](Self::pending) and the whole payload right after it,
+    /// before anything else is queued (one vectored write), and report the
+    /// pending bytes with [`wrote`](Self::wrote). `false`: nothing was
+    /// queued; use [`send`](Self::send).
+    pub fn send_in_place<S: Side>(
+        &mut self,
+        conn: &mut Connection<S>,
+        kind: DataKind,
+        payload: &[u8],
+        fin: bool,
+    ) -> Result<bool, SendError> {
+        if self.shut {
+            return Err(SendError::Closed);
+        }
+        let len = payload.len();
+        let whole = fin && !conn.is_sending_message();
+        if S::ROLE != Role::Server
+            || self.streaming.is_some()
+            || (whole && conn.compresses(len))
+            || len > fragment_size(conn)
+        {
+            return Ok(false);
+        }
+        conn.check_data(kind, payload, fin)?;
+        self.queue_owed(conn);
+        let room = self.room(crate::frame::MAX_HEADER_LEN);
+        let len64 = u64::try_from(len).unwrap_or(u64::MAX);
+        let (n, _unmasked) = conn.data_header(kind, len64, fin, room)?;
+        self.end += n;
+        Ok(true)
+    }
+
+    /// [`send_in_place`](Self::send_in_place) for a whole message, refused
+    /// with [`SendError::MessageInProgress`] as
+    /// [`send_message`](Self::send_message) is.
+    pub fn send_message_in_place<S: Side>(
+        &mut self,
+        conn: &mut Connection<S>,
+        kind: DataKind,
+        payload: &[u8],
+    ) -> Result<bool, SendError> {
+        if self.streaming.is_none() && conn.is_sending_message() {
+            return Err(SendError::MessageInProgress);
+        }
+        self.send_in_place(conn, kind, payload, true)
     }
 
     /// A whole message compressed by the connection (permessage-deflate),

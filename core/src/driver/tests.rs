@@ -420,3 +420,37 @@ fn an_inflated_chunk_is_lent_from_the_window() {
     }
     assert_eq!(message, text.as_bytes());
 }
+
+#[test]
+fn a_server_sends_a_payload_in_place_behind_a_queued_header_and_a_client_does_not() {
+    let mut driver = server(256, 256);
+    driver.conn_mut().ping(b"p").unwrap();
+    let payload = vec![9u8; 1000];
+    let output = &mut driver.output;
+    assert_eq!(
+        output.send_message_in_place(&mut driver.conn, DataKind::Binary, &payload),
+        Ok(true)
+    );
+    // The owed Ping, then only the header: the payload is the caller's to
+    // write right after it.
+    assert_eq!(driver.pending(), [0x89, 0x01, b'p', 0x82, 0x7E, 0x03, 0xE8]);
+    // Text is still checked first.
+    let output = &mut driver.output;
+    let bad = [0xFFu8; 20];
+    assert_eq!(
+        output.send_in_place(&mut driver.conn, DataKind::Text, &bad, true),
+        Err(SendError::InvalidUtf8)
+    );
+    // A client masks: its payloads are never sent in place.
+    let mut client = Driver::with_limits(
+        Connection::client(Config::new(), || [1, 2, 3, 4]),
+        vec![0; 256],
+        vec![0; 256],
+        Vec::new(),
+        Limits::new(256, 256),
+    )
+    .unwrap();
+    let output = &mut client.output;
+    assert_eq!(output.send_in_place(&mut client.conn, DataKind::Binary, &payload, true), Ok(false));
+    assert!(client.pending().is_empty());
+}
