@@ -220,7 +220,7 @@ macro_rules! socket_open {
                     Err(error) => Err(Error::from(error)),
                 };
                 if let Ok(ws) = &mut socket {
-                    ws.driver.output().commit(len);
+                    ws.driver.output_mut().commit(len);
                     match ws.open(|ws| check_response(&mut ws.driver, &mut handshake)) $(.$aw)? {
                         Ok(protocol) => ws.protocol = protocol,
                         Err(error) => socket = Err(error),

@@ -106,7 +106,7 @@ pub(crate) fn check_response<'r, K: MaskKeys, E>(
         Ok(ResponseStatus::Partial) => return None,
         Err(error) => return Some(Err(Error::Response(error))),
     };
-    driver.input().consume(consumed);
+    driver.input_mut().consume(consumed);
     Some(Ok(protocol))
 }
 
@@ -234,8 +234,8 @@ where
         }
         Err(error) => refuse(error, out),
     };
-    driver.output().commit(written);
-    driver.input().consume(consumed);
+    driver.output_mut().commit(written);
+    driver.input_mut().consume(consumed);
     Some(answer)
 }
 

@@ -75,11 +75,6 @@ impl EventAt {
         }
     }
 
-    /// Whether this event is the peer's Close.
-    pub const fn is_close(&self) -> bool {
-        matches!(self.shape, Shape::Close(_))
-    }
-
     /// The event, borrowing its bytes from `input` or `window` (the
     /// buffers it was located in, unchanged since).
     #[inline]

@@ -229,12 +229,22 @@ impl<S: Side, B: Buffer> Driver<S, B> {
     }
 
     /// The receive side.
-    pub fn input(&mut self) -> &mut Input<B> {
+    pub const fn input(&self) -> &Input<B> {
+        &self.input
+    }
+
+    /// The receive side, to consume a handshake head or read into it.
+    pub fn input_mut(&mut self) -> &mut Input<B> {
         &mut self.input
     }
 
     /// The send side.
-    pub fn output(&mut self) -> &mut Output<B> {
+    pub const fn output(&self) -> &Output<B> {
+        &self.output
+    }
+
+    /// The send side, to commit a handshake's bytes or send in place.
+    pub fn output_mut(&mut self) -> &mut Output<B> {
         &mut self.output
     }
 

@@ -346,7 +346,7 @@ fn a_growable_receive_buffer_doubles_up_to_its_limit_while_reads_fill_it() {
         })
         .sum();
     assert_eq!(got, 3000);
-    assert_eq!(driver.input().spare().len() + driver.input().unread().len(), 800);
+    assert_eq!(driver.input_mut().spare().len() + driver.input().unread().len(), 800);
 }
 
 #[test]
