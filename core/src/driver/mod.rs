@@ -329,7 +329,7 @@ pub struct Limits {
     /// it.
     pub max_rx: usize,
     /// The send buffer gives back memory beyond this size once written
-    /// out.
+    /// out after a burst that grew it past twice this size.
     pub keep_tx: usize,
 }
 

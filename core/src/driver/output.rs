@@ -42,7 +42,8 @@ pub struct Output<B> {
     buf: B,
     start: usize,
     end: usize,
-    /// How large a growable buffer stays once it is written out.
+    /// How large a growable buffer stays once it is written out (after
+    /// a burst past twice this size).
     keep: usize,
     streaming: Option<Streaming>,
     /// The transport has been shut down: nothing more is written.
@@ -51,7 +52,8 @@ pub struct Output<B> {
 
 impl<B: Buffer> Output<B> {
     /// A send buffer over `buf`. A growable buffer grows to hold what is
-    /// queued and shrinks back to `keep` bytes once written out.
+    /// queued and shrinks back to `keep` bytes once written out, when it
+    /// had grown past twice that.
     pub(super) fn new(buf: B, keep: usize) -> Self {
         Output { buf, start: 0, end: 0, keep, streaming: None, shut: false }
     }
