@@ -197,9 +197,7 @@ impl<B: Buffer> Output<B> {
         kind: DataKind,
         payload: &[u8],
     ) -> Result<Queued, SendError> {
-        if self.streaming.is_none() && conn.is_sending_message() {
-            return Err(SendError::MessageInProgress);
-        }
+        self.check_no_message_in_progress(conn)?;
         self.send(conn, kind, payload, true)
     }
 
@@ -248,10 +246,18 @@ impl<B: Buffer> Output<B> {
         kind: DataKind,
         payload: &[u8],
     ) -> Result<bool, SendError> {
-        if self.streaming.is_none() && conn.is_sending_message() {
-            return Err(SendError::MessageInProgress);
-        }
+        self.check_no_message_in_progress(conn)?;
         self.send_in_place(conn, kind, payload, true)
+    }
+
+    /// A whole message may not start while one sent piece by piece is
+    /// unfinished (a piece of this driver's own in progress is its rest).
+    fn check_no_message_in_progress<S: Side>(&self, conn: &Connection<S>) -> Result<(), SendError> {
+        if self.streaming.is_none() && conn.is_sending_message() {
+            Err(SendError::MessageInProgress)
+        } else {
+            Ok(())
+        }
     }
 
     /// A whole message compressed by the connection (permessage-deflate),
