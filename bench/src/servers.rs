@@ -141,9 +141,9 @@ fn spawn_threaded(listener: TcpListener, cpu: Option<usize>, serve: fn(TcpStream
 
 /// `read_buffer` 0 keeps the default read buffer size.
 fn barews_echo(stream: TcpStream, streaming: bool, read_buffer: usize) -> Result<(), String> {
-    use barews_std::{Error, Message, ServerOptions};
+    use barews_std::{End, Error, Message, ServerOptions};
     let ended = |error: Error| match error {
-        Error::Closed | Error::AbnormalClosure => Ok(()),
+        Error::Ended(End::Closed | End::AbnormalClosure) => Ok(()),
         Error::Io(e) if is_disconnect(&e) => Ok(()),
         other => Err(format!("barews: {other}")),
     };

@@ -1,8 +1,7 @@
 //! The adapter's error type.
 
 use barews::BufferTooSmall;
-use barews::ProtocolError;
-use barews::connection::{Expired, SendError};
+use barews::connection::SendError;
 use barews::driver::End;
 use barews::handshake::client::{RequestError, ResponseError};
 use barews::handshake::server::{AcceptError, HandshakeError};
@@ -12,18 +11,17 @@ use core::fmt;
 /// transport's error type `E` (`T::Error` of an `embedded-io` transport
 /// `T`).
 ///
-/// After [`Io`](Error::Io), [`AbnormalClosure`](Error::AbnormalClosure) or
-/// [`WriteZero`](Error::WriteZero) the transport may hold half a frame:
-/// drop the connection. The protocol errors leave the connection in a
-/// defined state ([`Protocol`](Error::Protocol) and
-/// [`Expired`](Error::Expired) close it; [`Send`](Error::Send) and
-/// [`BufferTooSmall`](Error::BufferTooSmall) change nothing).
+/// After [`Io`](Error::Io), [`Ended`](Error::Ended)`(`[`End::AbnormalClosure`]`)`
+/// or [`WriteZero`](Error::WriteZero) the transport may hold half a frame:
+/// drop the connection. The other errors leave the connection in a defined
+/// state ([`Ended`](Error::Ended) means it is over; [`Send`](Error::Send)
+/// and [`BufferTooSmall`](Error::BufferTooSmall) change nothing).
 ///
 /// ```
-/// use barews_embedded::Error;
+/// use barews_embedded::{End, Error};
 /// use barews_embedded::barews::ProtocolError;
 ///
-/// let error: Error<core::convert::Infallible> = Error::Protocol(ProtocolError::InvalidUtf8);
+/// let error: Error<core::convert::Infallible> = Error::Ended(End::Protocol(ProtocolError::InvalidUtf8));
 /// assert_eq!(error.to_string(), "protocol error: invalid UTF-8 in a text message (close code 1007)");
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,9 +29,6 @@ use core::fmt;
 pub enum Error<E> {
     /// The transport failed.
     Io(E),
-    /// The transport ended (a read returned 0) before the closing
-    /// handshake was complete: an abnormal closure (close code 1006).
-    AbnormalClosure,
     /// The transport accepted no bytes of a write.
     WriteZero,
     /// A buffer is too small: a receive or send buffer under
@@ -64,27 +59,24 @@ pub enum Error<E> {
     /// buffer, a refusal status outside 400-599); a `500` was sent instead
     /// when possible.
     Accept(AcceptError),
-    /// The peer broke the protocol. A Close with the matching code has
-    /// been sent (or queued, if the write failed) and the connection is
-    /// closed.
-    Protocol(ProtocolError),
-    /// A timer gave up on the peer (no keepalive answer, or no Close
-    /// reply). The connection is closed.
-    Expired(Expired),
     /// A message or control frame could not be sent (the connection is
     /// closing, a fragment sequence error, invalid text, a control payload
     /// over 125 bytes…). Nothing was sent.
     Send(SendError),
-    /// The closing handshake is complete: there is nothing more to read or
-    /// send. Close the transport.
-    Closed,
+    /// The connection is over, and [`End`] says how: the closing handshake
+    /// completed ([`End::Closed`]: close the transport), the transport
+    /// ended (a read returned 0) before it did ([`End::AbnormalClosure`],
+    /// close code 1006), the peer broke the protocol and a Close with the
+    /// matching code was sent, or queued if the write failed
+    /// ([`End::Protocol`]), or a timer gave up on the peer
+    /// ([`End::Expired`]). There is nothing more to read or send.
+    Ended(End),
 }
 
 impl<E: fmt::Display> fmt::Display for Error<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Io(e) => write!(f, "I/O error: {e}"),
-            Error::AbnormalClosure => End::AbnormalClosure.fmt(f),
             Error::WriteZero => f.write_str("the transport accepted no bytes"),
             Error::BufferTooSmall { required } => {
                 write!(f, "buffer too small: {required} bytes required")
@@ -94,10 +86,8 @@ impl<E: fmt::Display> fmt::Display for Error<E> {
             Error::Rejected(e) => write!(f, "upgrade request refused: {e}"),
             Error::Refused { status } => write!(f, "upgrade request refused with {status}"),
             Error::Accept(e) => write!(f, "cannot answer the upgrade request: {e}"),
-            Error::Protocol(e) => End::Protocol(*e).fmt(f),
-            Error::Expired(e) => End::Expired(*e).fmt(f),
             Error::Send(e) => write!(f, "cannot send: {e}"),
-            Error::Closed => End::Closed.fmt(f),
+            Error::Ended(end) => end.fmt(f),
         }
     }
 }
@@ -110,7 +100,7 @@ impl<E: core::error::Error + 'static> core::error::Error for Error<E> {
             Error::Response(e) => Some(e),
             Error::Rejected(e) => Some(e),
             Error::Accept(e) => Some(e),
-            Error::Protocol(e) => Some(e),
+            Error::Ended(end) => end.source(),
             Error::Send(e) => Some(e),
             _ => None,
         }
@@ -123,18 +113,6 @@ impl<E> From<SendError> for Error<E> {
     }
 }
 
-impl<E> From<ProtocolError> for Error<E> {
-    fn from(error: ProtocolError) -> Self {
-        Error::Protocol(error)
-    }
-}
-
-impl<E> From<Expired> for Error<E> {
-    fn from(error: Expired) -> Self {
-        Error::Expired(error)
-    }
-}
-
 impl<E> From<BufferTooSmall> for Error<E> {
     fn from(error: BufferTooSmall) -> Self {
         Error::BufferTooSmall { required: error.required }
@@ -143,12 +121,7 @@ impl<E> From<BufferTooSmall> for Error<E> {
 
 impl<E> From<End> for Error<E> {
     fn from(end: End) -> Self {
-        match end {
-            End::Closed => Error::Closed,
-            End::AbnormalClosure => Error::AbnormalClosure,
-            End::Protocol(error) => Error::Protocol(error),
-            End::Expired(expired) => Error::Expired(expired),
-        }
+        Error::Ended(end)
     }
 }
 

@@ -24,10 +24,10 @@ macro_rules! socket_io {
         /// before the Close is returned.
         ///
         /// Once the closing handshake is over it returns
-        /// [`Error::Closed`]: a server at once, a client after the server
+        /// [`Error::Ended`]`(`[`End::Closed`](crate::End::Closed)`)`: a server at once, a client after the server
         /// ended the transport (RFC 6455 section 7.1.1; with a clock, no
         /// longer than the close timeout). When the transport ends first
-        /// it returns [`Error::AbnormalClosure`].
+        /// it returns [`Error::Ended`]`(`[`End::AbnormalClosure`](crate::End::AbnormalClosure)`)`.
         pub $($async)? fn read(&mut self) -> Result<Event<'_>, Error<T::Error>> {
             loop {
                 match self.driver.poll(&mut self.clock) {
@@ -116,7 +116,7 @@ macro_rules! socket_io {
         /// Starts the closing handshake: sends a Close with `code` and
         /// `reason` (at most 123 bytes). Keep calling `read`: it returns
         /// what the peer still sends, then its Close, then
-        /// [`Error::Closed`]. With a clock, the close timeout applies.
+        /// [`Error::Ended`]`(`[`End::Closed`](crate::End::Closed)`)`. With a clock, the close timeout applies.
         pub $($async)? fn close(
             &mut self,
             code: CloseCode,
@@ -176,7 +176,7 @@ macro_rules! socket_io {
             self.write_pending() $(.$aw)? ?;
             loop {
                 if !self.fill() $(.$aw)? ? {
-                    return Err(Error::AbnormalClosure);
+                    return Err(Error::Ended(crate::End::AbnormalClosure));
                 }
                 if let Some(result) = step(self) {
                     let written = self.write_pending() $(.$aw)?;

@@ -59,7 +59,7 @@
 //!         }
 //!         Ok(Event::Close(frame)) => assert_eq!(frame.code, Some(CloseCode::NORMAL)),
 //!         Ok(_) => {} // Pongs and the Close reply are sent for you.
-//!         Err(barews_embedded::Error::Closed) => break, // the closing handshake is done
+//!         Err(barews_embedded::Error::Ended(barews_embedded::End::Closed)) => break, // the closing handshake is done
 //!         Err(error) => return Err(error),
 //!     }
 //! }
@@ -118,6 +118,7 @@ mod socket;
 pub use barews::close::CloseCode;
 pub use barews::config::Config;
 pub use barews::connection::{DataKind, Event, MaskKeys, State};
+pub use barews::driver::End;
 pub use barews::handshake::client::ClientRequest;
 pub use barews::handshake::server::{AcceptOptions, Request, ServerConfig};
 pub use barews::time::{Clock, Instant, NoClock};

@@ -3,8 +3,8 @@
 //! timers, and what each case writes on the wire (decoded by the core).
 
 use crate::{
-    AcceptOptions, Acceptor, ClientRequest, CloseCode, Config, Connector, DataKind, Error, Event,
-    Instant, MIN_BUFFER, ServerConfig,
+    AcceptOptions, Acceptor, ClientRequest, CloseCode, Config, Connector, DataKind, End, Error,
+    Event, Instant, MIN_BUFFER, ServerConfig,
 };
 use barews::ProtocolError;
 use barews::connection::{Connection, Expired, MaskKeys, SendError, Side};
@@ -212,7 +212,7 @@ fn server_transcript_is_the_same_at_every_read_chunking() {
             let (mut rx, mut tx) = ([0u8; 256], [0u8; 256]);
             let mut ws = Acceptor::new().accept(script, &mut rx, &mut tx).unwrap();
             let (seen, end) = read_all(&mut ws);
-            assert_eq!(end, Error::Closed);
+            assert_eq!(end, Error::Ended(End::Closed));
             assert_eq!(
                 seen,
                 [
@@ -247,7 +247,7 @@ fn client_gets_frames_that_arrived_with_the_101_and_masks_what_it_sends() {
     ws.send_text("Hello").unwrap();
     let (seen, end) = read_all(&mut ws);
     assert_eq!(seen, [Seen::Text("Hi".into()), Seen::Close(Some(1001))]);
-    assert_eq!(end, Error::Closed);
+    assert_eq!(end, Error::Ended(End::Closed));
     let output = ws.into_inner().output;
     let (head, frames) = split_head(&output);
     assert!(head.starts_with(b"GET /chat HTTP/1.1\r\nHost: example.com\r\n"));
@@ -289,7 +289,7 @@ fn messages_of_any_size_pass_through_minimum_buffers() {
         ws.send_text(&text).unwrap();
         let (seen, end) = read_all(&mut ws);
         assert_eq!(seen, [Seen::Binary(big.clone()), Seen::Text(text.clone())]);
-        assert_eq!(end, Error::AbnormalClosure);
+        assert_eq!(end, Error::Ended(End::AbnormalClosure));
         let output = ws.into_inner().output;
         let (seen, frames) = decode(Connection::server(Config::new()), split_head(&output).1);
         assert_eq!(seen, [Seen::Binary(big.clone()), Seen::Text(text.clone())]);
@@ -341,8 +341,8 @@ fn a_protocol_error_sends_its_close_and_sticks() {
     input.extend([0x81, 0x02, b'h', b'i']);
     let (mut rx, mut tx) = ([0u8; 256], [0u8; 256]);
     let mut ws = Acceptor::new().accept(Script::new(input), &mut rx, &mut tx).unwrap();
-    assert_eq!(ws.read().unwrap_err(), Error::Protocol(ProtocolError::UnmaskedFrame));
-    assert_eq!(ws.read().unwrap_err(), Error::Protocol(ProtocolError::UnmaskedFrame));
+    assert_eq!(ws.read().unwrap_err(), Error::Ended(End::Protocol(ProtocolError::UnmaskedFrame)));
+    assert_eq!(ws.read().unwrap_err(), Error::Ended(End::Protocol(ProtocolError::UnmaskedFrame)));
     assert_eq!(ws.send_text("x"), Err(Error::Send(SendError::Closed)));
     let output = ws.into_inner().output;
     let (seen, _) = decode(client_peer(), split_head(&output).1);
@@ -478,10 +478,10 @@ fn the_end_of_the_transport_is_reported() {
     let script = Script::new(REQUEST[..40].to_vec());
     assert_eq!(
         Acceptor::new().accept(script, &mut rx, &mut tx).unwrap_err(),
-        Error::AbnormalClosure
+        Error::Ended(End::AbnormalClosure)
     );
     let mut ws = Acceptor::new().accept(Script::new(REQUEST.to_vec()), &mut rx, &mut tx).unwrap();
-    assert_eq!(ws.read().unwrap_err(), Error::AbnormalClosure);
+    assert_eq!(ws.read().unwrap_err(), Error::Ended(End::AbnormalClosure));
 }
 
 #[test]
@@ -503,8 +503,8 @@ fn keepalive_and_the_close_timeout_run_on_the_callers_clock() {
     now.set(1000);
     assert_eq!(ws.read().unwrap_err(), Error::Io(ErrorKind::TimedOut));
     now.set(1600);
-    assert_eq!(ws.read().unwrap_err(), Error::Expired(Expired::Keepalive));
-    assert_eq!(ws.read().unwrap_err(), Error::Expired(Expired::Keepalive));
+    assert_eq!(ws.read().unwrap_err(), Error::Ended(End::Expired(Expired::Keepalive)));
+    assert_eq!(ws.read().unwrap_err(), Error::Ended(End::Expired(Expired::Keepalive)));
     let output = ws.into_inner().output;
     let (seen, _) = decode(client_peer(), split_head(&output).1);
     assert_eq!(seen, [Seen::Ping(Vec::new())]);
@@ -516,7 +516,7 @@ fn keepalive_and_the_close_timeout_run_on_the_callers_clock() {
     ws.close(CloseCode::NORMAL, "done").unwrap();
     assert_eq!(ws.read().unwrap_err(), Error::Io(ErrorKind::TimedOut));
     now.set(5000);
-    assert_eq!(ws.read().unwrap_err(), Error::Expired(Expired::CloseHandshake));
+    assert_eq!(ws.read().unwrap_err(), Error::Ended(End::Expired(Expired::CloseHandshake)));
 }
 
 #[test]
@@ -547,7 +547,7 @@ fn after_the_closing_handshake_nothing_more_goes() {
     assert_eq!(ws.state(), barews::connection::State::CloseSent);
     assert!(matches!(ws.read().unwrap(), Event::Close(_)));
     assert_eq!(ws.state(), barews::connection::State::Closed);
-    assert_eq!(ws.read().unwrap_err(), Error::Closed);
+    assert_eq!(ws.read().unwrap_err(), Error::Ended(End::Closed));
     assert_eq!(ws.send_text("late"), Err(Error::Send(SendError::Closed)));
     assert_eq!(ws.close(CloseCode::NORMAL, ""), Err(Error::Send(SendError::Closed)));
 }
@@ -578,7 +578,7 @@ fn unread_bytes_move_to_the_front_in_pieces() {
         let script = Script::new(input.clone()).chunks(read, usize::MAX);
         let mut ws = Acceptor::new().accept(script, &mut rx, &mut tx).unwrap();
         let (seen, end) = read_all(&mut ws);
-        assert_eq!(end, Error::AbnormalClosure);
+        assert_eq!(end, Error::Ended(End::AbnormalClosure));
         assert_eq!(seen, expected);
     }
 }

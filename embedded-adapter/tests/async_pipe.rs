@@ -10,7 +10,7 @@ mod common;
 
 use barews_embedded::barews::config::Config;
 use barews_embedded::barews::connection::Connection;
-use barews_embedded::{Acceptor, ClientRequest, CloseCode, Connector, DataKind, Error, Event};
+use barews_embedded::{Acceptor, ClientRequest, CloseCode, Connector, DataKind, End, Error, Event};
 use common::{Tcp, pattern, serve_once, test_keys};
 use core::convert::Infallible;
 use core::future::{Future, poll_fn};
@@ -33,12 +33,12 @@ struct Channel {
 }
 
 /// One end of an in-memory duplex pipe.
-struct End {
+struct PipeEnd {
     inbound: Rc<RefCell<Channel>>,
     outbound: Rc<RefCell<Channel>>,
 }
 
-fn pipe(capacity: usize) -> (End, End) {
+fn pipe(capacity: usize) -> (PipeEnd, PipeEnd) {
     let channel = || {
         Rc::new(RefCell::new(Channel {
             bytes: VecDeque::new(),
@@ -49,10 +49,10 @@ fn pipe(capacity: usize) -> (End, End) {
         }))
     };
     let (a, b) = (channel(), channel());
-    (End { inbound: a.clone(), outbound: b.clone() }, End { inbound: b, outbound: a })
+    (PipeEnd { inbound: a.clone(), outbound: b.clone() }, PipeEnd { inbound: b, outbound: a })
 }
 
-impl Drop for End {
+impl Drop for PipeEnd {
     fn drop(&mut self) {
         let mut out = self.outbound.borrow_mut();
         out.closed = true;
@@ -62,11 +62,11 @@ impl Drop for End {
     }
 }
 
-impl embedded_io_async::ErrorType for End {
+impl embedded_io_async::ErrorType for PipeEnd {
     type Error = Infallible;
 }
 
-impl embedded_io_async::Read for End {
+impl embedded_io_async::Read for PipeEnd {
     async fn read(&mut self, buf: &mut [u8]) -> Result<usize, Infallible> {
         poll_fn(|cx| {
             let mut channel = self.inbound.borrow_mut();
@@ -90,7 +90,7 @@ impl embedded_io_async::Read for End {
     }
 }
 
-impl embedded_io_async::Write for End {
+impl embedded_io_async::Write for PipeEnd {
     async fn write(&mut self, buf: &[u8]) -> Result<usize, Infallible> {
         poll_fn(|cx| {
             let mut channel = self.outbound.borrow_mut();
@@ -114,7 +114,7 @@ impl embedded_io_async::Write for End {
     }
 }
 
-impl End {
+impl PipeEnd {
     /// Puts bytes in the pipe as the peer would (unbounded).
     fn push(&self, bytes: &[u8]) {
         let mut out = self.outbound.borrow_mut();
@@ -166,7 +166,7 @@ fn async_client_and_async_server_through_a_seven_byte_pipe() {
                     }
                 }
                 Ok(_) => {}
-                Err(Error::Closed) => return seen,
+                Err(Error::Ended(End::Closed)) => return seen,
                 Err(error) => panic!("server: {error:?}"),
             }
         }
@@ -203,7 +203,7 @@ fn async_client_and_async_server_through_a_seven_byte_pipe() {
         assert_eq!(ws.read().await.unwrap(), Event::Pong(b"still there?"));
         ws.close(CloseCode::NORMAL, "").await.unwrap();
         assert!(matches!(ws.read().await.unwrap(), Event::Close(_)));
-        assert_eq!(ws.read().await.unwrap_err(), Error::Closed);
+        assert_eq!(ws.read().await.unwrap_err(), Error::Ended(End::Closed));
         echoed
     };
     let (seen, echoed) = block_on(join(server, client));

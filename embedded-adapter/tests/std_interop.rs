@@ -5,7 +5,8 @@
 mod common;
 
 use barews_embedded::{
-    AcceptOptions, Acceptor, ClientRequest, CloseCode, Connector, DataKind, Error, Event, WebSocket,
+    AcceptOptions, Acceptor, ClientRequest, CloseCode, Connector, DataKind, End, Error, Event,
+    WebSocket,
 };
 use barews_std::{ClientOptions, Message, ServerOptions};
 use common::{Tcp, pattern, serve_once, test_keys};
@@ -97,7 +98,7 @@ fn embedded_client_with_std_server() {
     drop(ws);
 
     let ended = server.join().unwrap();
-    assert!(matches!(ended, barews_std::Error::Closed), "{ended}");
+    assert!(matches!(ended, barews_std::Error::Ended(barews_std::End::Closed)), "{ended}");
 }
 
 #[test]
@@ -121,7 +122,7 @@ fn std_client_with_embedded_server() {
                     assert_eq!(code, Some(4001));
                     continue;
                 }
-                Err(Error::Closed) => return echoed,
+                Err(Error::Ended(End::Closed)) => return echoed,
                 Err(error) => panic!("{error}"),
             }
             echoed += 1;
@@ -146,7 +147,7 @@ fn std_client_with_embedded_server() {
 
     // The std close waits for the embedded server's reply itself.
     socket.close(CloseCode(4001), "done").unwrap();
-    assert!(matches!(socket.read(), Err(barews_std::Error::Closed)));
+    assert!(matches!(socket.read(), Err(barews_std::Error::Ended(barews_std::End::Closed))));
     assert_eq!(server.join().unwrap(), 3);
 }
 

@@ -8,7 +8,7 @@
 //! ```
 
 use barews::close::CloseCode;
-use barews_std::{ClientOptions, Error, Message};
+use barews_std::{ClientOptions, End, Error, Message};
 use std::time::Duration;
 
 /// The longest a case may stay silent before the client gives up on it.
@@ -32,7 +32,7 @@ fn main() -> Result<(), Error> {
     for case in 1..=count {
         let url = format!("{base}/runCase?case={case}&agent={agent}");
         match run_case(&url) {
-            Ok(()) | Err(Error::Closed | Error::Protocol(_) | Error::AbnormalClosure) => {}
+            Ok(()) | Err(Error::Ended(End::Closed | End::Protocol(_) | End::AbnormalClosure)) => {}
             Err(error) => eprintln!("case {case}: {error}"),
         }
     }

@@ -12,7 +12,7 @@
 //! Built with the `deflate` feature, it accepts permessage-deflate.
 
 use barews::connection::Event;
-use barews_std::{Error, Message, ServerOptions};
+use barews_std::{End, Error, Message, ServerOptions};
 use std::net::{TcpListener, TcpStream};
 
 fn main() -> std::io::Result<()> {
@@ -31,7 +31,7 @@ fn main() -> std::io::Result<()> {
                 match error {
                     // Normal ends, peers that break the protocol, and port
                     // probes that connect and leave.
-                    Error::Closed | Error::Protocol(_) | Error::AbnormalClosure => {}
+                    Error::Ended(End::Closed | End::Protocol(_) | End::AbnormalClosure) => {}
                     Error::Io(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {}
                     other => eprintln!("connection ended: {other}"),
                 }

@@ -1,8 +1,7 @@
 //! The adapter's error type.
 
 use crate::url::UrlError;
-use barews::ProtocolError;
-use barews::connection::{Expired, SendError};
+use barews::connection::SendError;
 use barews::driver::End;
 use barews::handshake::client::{RequestError, ResponseError};
 use barews::handshake::server::HandshakeError;
@@ -37,18 +36,15 @@ pub enum Error {
     Accept(barews::handshake::server::AcceptError),
     /// The server's answer to the upgrade request was not an acceptance.
     Response(ResponseError),
-    /// The peer broke the protocol. A Close with the matching code has
-    /// been sent and the connection is closed.
-    Protocol(ProtocolError),
-    /// A timer gave up on the peer (no keepalive answer, or no Close reply).
-    Expired(Expired),
     /// A message could not be sent (closing, or an invalid payload).
     Send(SendError),
-    /// The connection was closed with a complete closing handshake; there
-    /// is nothing more to read or send.
-    Closed,
-    /// The peer dropped the transport without a closing handshake.
-    AbnormalClosure,
+    /// The connection is over, and [`End`] says how: the closing handshake
+    /// completed ([`End::Closed`]), the peer dropped the transport without
+    /// one ([`End::AbnormalClosure`]), the peer broke the protocol and a
+    /// Close with the matching code was sent ([`End::Protocol`]), or a
+    /// timer gave up on the peer ([`End::Expired`]). There is nothing more
+    /// to read or send.
+    Ended(End),
     /// The server's permessage-deflate response does not match the offer.
     #[cfg(feature = "deflate")]
     Deflate(barews::deflate::NegotiationError),
@@ -69,11 +65,8 @@ impl fmt::Display for Error {
             Error::Refused { status } => write!(f, "upgrade request refused with {status}"),
             Error::Accept(e) => write!(f, "cannot answer the upgrade request: {e}"),
             Error::Response(e) => write!(f, "upgrade failed: {e}"),
-            Error::Protocol(e) => End::Protocol(*e).fmt(f),
-            Error::Expired(e) => End::Expired(*e).fmt(f),
             Error::Send(e) => write!(f, "cannot send: {e}"),
-            Error::Closed => End::Closed.fmt(f),
-            Error::AbnormalClosure => End::AbnormalClosure.fmt(f),
+            Error::Ended(end) => end.fmt(f),
             #[cfg(feature = "deflate")]
             Error::Deflate(e) => write!(f, "{e}"),
             #[cfg(feature = "tls")]
@@ -86,7 +79,7 @@ impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Error::Io(e) => Some(e),
-            Error::Protocol(e) => Some(e),
+            Error::Ended(end) => end.source(),
             Error::Rejected(e) => Some(e),
             Error::Response(e) => Some(e),
             _ => None,
@@ -108,12 +101,7 @@ impl From<SendError> for Error {
 
 impl From<End> for Error {
     fn from(end: End) -> Self {
-        match end {
-            End::Closed => Error::Closed,
-            End::AbnormalClosure => Error::AbnormalClosure,
-            End::Protocol(error) => Error::Protocol(error),
-            End::Expired(expired) => Error::Expired(expired),
-        }
+        Error::Ended(end)
     }
 }
 

@@ -8,6 +8,7 @@ use crate::options::{MIN_READ_BUFFER, SocketOptions};
 use crate::shared::Shared;
 use crate::stream::Stream;
 use barews::connection::{DataKind, Event, Side};
+use barews::driver::End;
 use barews::driver::{Action, EventAt, Input};
 use barews::frame::MAX_HEADER_LEN;
 use std::io;
@@ -291,7 +292,7 @@ fn whole(kind: DataKind, bytes: Vec<u8>) -> Result<Message, Error> {
         // The core validated the text as it arrived.
         DataKind::Text => String::from_utf8(bytes)
             .map(Message::Text)
-            .map_err(|_| Error::Protocol(barews::ProtocolError::InvalidUtf8)),
+            .map_err(|_| Error::Ended(End::Protocol(barews::ProtocolError::InvalidUtf8))),
     }
 }
 

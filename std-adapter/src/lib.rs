@@ -50,6 +50,7 @@
 //! [`WebSocket::read_event`] assembles nothing.
 
 pub use barews;
+pub use barews::driver::End;
 
 mod client;
 mod clock;

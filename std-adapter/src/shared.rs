@@ -7,6 +7,7 @@ use crate::error::{Error, is_timeout};
 use crate::options::SocketOptions;
 use crate::stream::Stream;
 use barews::connection::{Connection, DataKind, Side};
+use barews::driver::End;
 use barews::driver::Output;
 use std::io::{self, IoSlice, Write};
 use std::time::Instant;
@@ -125,7 +126,7 @@ impl<T: Stream, S: Side> Shared<T, S> {
     /// vectored writes, and flushes the transport.
     fn write_pending_then(&mut self, tail: &[u8]) -> Result<(), Error> {
         if self.output.is_shut() {
-            return Err(Error::Closed);
+            return Err(Error::Ended(End::Closed));
         }
         let result = write_all_vectored(&mut self.stream, self.output.pending(), tail)
             .and_then(|()| self.stream.flush());

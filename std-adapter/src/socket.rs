@@ -10,6 +10,7 @@ use crate::split::{Reader, Writer};
 use crate::stream::{Stream, TryClone};
 use barews::close::CloseCode;
 use barews::connection::{Client, Connection, DataKind, Event, Server, Side, State};
+use barews::driver::End;
 use barews::driver::{Driver, Limits};
 use std::io;
 use std::sync::{Arc, Mutex};
@@ -100,7 +101,7 @@ impl<T: Stream, S: Side> WebSocket<T, S> {
     /// Reads the next whole message, or control frame.
     ///
     /// Fails with [`Error::Timeout`] when the read timeout passes first
-    /// (read again to keep waiting), and with [`Error::Closed`]
+    /// (read again to keep waiting), and with [`Error::Ended`]`(`[`End::Closed`]`)`
     /// once the closing handshake is over.
     pub fn read(&mut self) -> Result<Message, Error> {
         let deadline = self.read_deadline();
@@ -208,7 +209,7 @@ impl<T: Stream, S: Side> WebSocket<T, S> {
         loop {
             match self.inbox.next_event(&mut Direct(&mut self.shared), None) {
                 Ok(_) => {}
-                Err(Error::Closed) => return Ok(()),
+                Err(Error::Ended(End::Closed)) => return Ok(()),
                 Err(error) => {
                     self.shared.shutdown();
                     return Err(error);
@@ -388,7 +389,10 @@ mod tests {
         let mut input = client_frame(0x81, &bytes);
         input.extend(client_frame(0x82, b"never read"));
         let mut socket = server(input, 512, 512);
-        assert!(matches!(socket.read(), Err(Error::Protocol(barews::ProtocolError::InvalidUtf8))));
+        assert!(matches!(
+            socket.read(),
+            Err(Error::Ended(End::Protocol(barews::ProtocolError::InvalidUtf8)))
+        ));
         // The Close went out with code 1007 (0x03EF), unmasked.
         let output = &socket.shared.stream.output;
         assert_eq!(output[0], 0x88);

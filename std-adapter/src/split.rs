@@ -121,7 +121,7 @@ impl<T: Stream, S: Side> Writer<T, S> {
 
     /// Starts the closing handshake: sends a Close. The reader then
     /// receives the peer's Close and ends with
-    /// [`Error::Closed`](crate::Error::Closed); keep it
+    /// [`Error::Ended`](crate::Error::Ended)`(`[`End::Closed`](crate::End::Closed)`)`; keep it
     /// reading. If the reader is not reading, call
     /// [`shutdown`](Self::shutdown) after a while.
     pub fn close(&self, code: CloseCode, reason: &str) -> Result<(), Error> {

@@ -5,7 +5,7 @@
 use barews::close::CloseCode;
 use barews::connection::Event;
 use barews::deflate::DeflateConfig;
-use barews_std::{ClientOptions, Error, Message, ServerOptions};
+use barews_std::{ClientOptions, End, Error, Message, ServerOptions};
 use std::net::TcpListener;
 use std::thread;
 
@@ -42,7 +42,7 @@ fn deflate_server(
             };
             match result {
                 Ok(()) => {}
-                Err(Error::Closed) => return accepted.extensions,
+                Err(Error::Ended(End::Closed)) => return accepted.extensions,
                 Err(error) => panic!("server: {error}"),
             }
         }

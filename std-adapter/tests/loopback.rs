@@ -5,7 +5,7 @@ use barews::close::CloseCode;
 use barews::connection::Expired;
 use barews::handshake::server::{HandshakeError, OriginPolicy, ServerConfig};
 use barews::time::Duration as CoreDuration;
-use barews_std::{ClientOptions, Error, Message, ServerOptions};
+use barews_std::{ClientOptions, End, Error, Message, ServerOptions};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::thread::{self, JoinHandle};
@@ -62,8 +62,8 @@ fn messages_echo_and_the_close_handshake_completes() {
     socket.ping(b"p").unwrap();
     assert_eq!(socket.read().unwrap(), Message::Pong(b"p".to_vec()));
     socket.close(CloseCode::NORMAL, "done").unwrap();
-    assert!(matches!(socket.read(), Err(Error::Closed)));
-    assert!(matches!(handle.join().unwrap(), Error::Closed));
+    assert!(matches!(socket.read(), Err(Error::Ended(End::Closed))));
+    assert!(matches!(handle.join().unwrap(), Error::Ended(End::Closed)));
 }
 
 #[test]
@@ -81,7 +81,7 @@ fn the_server_gets_the_close_and_the_client_sees_the_end() {
             reason: "bye".into()
         }))
     );
-    assert!(matches!(socket.read(), Err(Error::Closed)));
+    assert!(matches!(socket.read(), Err(Error::Ended(End::Closed))));
     handle.join().unwrap().unwrap();
 }
 
@@ -183,7 +183,7 @@ fn keepalive_pings_and_drops_a_silent_peer() {
     let mut tcp = TcpStream::connect(addr).unwrap();
     tcp.write_all(format!("{UPGRADE}Sec-WebSocket-Version: 13\r\n\r\n").as_bytes()).unwrap();
     let result = handle.join().unwrap();
-    assert!(matches!(result, Err(Error::Expired(Expired::Keepalive))), "{result:?}");
+    assert!(matches!(result, Err(Error::Ended(End::Expired(Expired::Keepalive)))), "{result:?}");
     let mut received = Vec::new();
     tcp.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
     let _ = tcp.read_to_end(&mut received);
@@ -211,8 +211,8 @@ fn split_halves_work_from_two_threads() {
     writer.close(CloseCode::NORMAL, "").unwrap();
     // The reader sees the server's Close reply, then the end.
     assert!(matches!(reader.read().unwrap(), Message::Close(Some(_))));
-    assert!(matches!(reader.read(), Err(Error::Closed)));
-    assert!(matches!(handle.join().unwrap(), Error::Closed));
+    assert!(matches!(reader.read(), Err(Error::Ended(End::Closed))));
+    assert!(matches!(handle.join().unwrap(), Error::Ended(End::Closed)));
 }
 
 #[test]
@@ -257,7 +257,7 @@ fn a_protocol_violation_closes_with_1002() {
     assert_eq!(&received[head_end..head_end + 4], [0x88, 0x1E, 0x03, 0xEA]);
     assert!(matches!(
         handle.join().unwrap(),
-        Error::Protocol(barews::ProtocolError::UnmaskedFrame)
+        Error::Ended(End::Protocol(barews::ProtocolError::UnmaskedFrame))
     ));
 }
 
@@ -318,7 +318,10 @@ fn a_close_the_peer_never_answers_times_out() {
     let mut tcp = TcpStream::connect(addr).unwrap();
     tcp.write_all(format!("{UPGRADE}Sec-WebSocket-Version: 13\r\n\r\n").as_bytes()).unwrap();
     let (result, elapsed) = handle.join().unwrap();
-    assert!(matches!(result, Err(Error::Expired(Expired::CloseHandshake))), "{result:?}");
+    assert!(
+        matches!(result, Err(Error::Ended(End::Expired(Expired::CloseHandshake)))),
+        "{result:?}"
+    );
     assert!(
         elapsed >= Duration::from_millis(200) && elapsed < Duration::from_secs(2),
         "{elapsed:?}"
@@ -333,7 +336,7 @@ fn a_dropped_transport_is_an_abnormal_closure() {
     let mut response = [0u8; 12];
     tcp.read_exact(&mut response).unwrap();
     drop(tcp);
-    assert!(matches!(handle.join().unwrap(), Error::AbnormalClosure | Error::Io(_)));
+    assert!(matches!(handle.join().unwrap(), Error::Ended(End::AbnormalClosure) | Error::Io(_)));
 }
 
 #[test]
@@ -364,7 +367,7 @@ fn queued_messages_leave_before_a_read_waits() {
     socket.flush().unwrap();
     assert_eq!(socket.read().unwrap(), Message::text("last"));
     socket.close(CloseCode::NORMAL, "").unwrap();
-    assert!(matches!(handle.join().unwrap(), Error::Closed));
+    assert!(matches!(handle.join().unwrap(), Error::Ended(End::Closed)));
 }
 
 #[test]

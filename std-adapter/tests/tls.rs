@@ -3,7 +3,7 @@
 #![cfg(feature = "tls")]
 
 use barews::close::CloseCode;
-use barews_std::{ClientOptions, Error, Message, tls};
+use barews_std::{ClientOptions, End, Error, Message, tls};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use std::net::TcpListener;
 use std::thread;
@@ -24,7 +24,7 @@ fn wss_echo_round_trips_through_tls() {
             match socket.read() {
                 Ok(Message::Text(text)) => socket.send_text(&text)?,
                 Ok(_) => {}
-                Err(Error::Closed) => return Ok(()),
+                Err(Error::Ended(End::Closed)) => return Ok(()),
                 Err(error) => return Err(error),
             }
         }

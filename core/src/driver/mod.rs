@@ -165,7 +165,14 @@ impl fmt::Display for End {
     }
 }
 
-impl core::error::Error for End {}
+impl core::error::Error for End {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        match self {
+            End::Protocol(error) => Some(error),
+            _ => None,
+        }
+    }
+}
 
 /// A connection with its receive and send buffers: see the
 /// [module documentation](self).

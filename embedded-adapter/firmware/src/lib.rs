@@ -314,7 +314,7 @@ fn finish<E>(mut read: impl FnMut() -> Result<bool, barews_embedded::Error<E>>) 
     loop {
         match read() {
             Ok(close) => saw_close |= close,
-            Err(barews_embedded::Error::Closed) => return saw_close,
+            Err(barews_embedded::Error::Ended(barews_embedded::End::Closed)) => return saw_close,
             Err(error) => {
                 black_box(&error);
                 return false;
