@@ -81,7 +81,7 @@ socket_open! {
     /// [`AcceptOptions`](crate::AcceptOptions), and returns the socket.
     ///
     /// An invalid request gets its HTTP error (400, 403, 405, 426 or 431,
-    /// when it fits `tx`) and fails with [`Error::Rejected`]. A head
+    /// when it fits `tx`) and fails with [`Error::Handshake`]`(`[`Failure::Rejected`](barews::handshake::Failure::Rejected)`)`. A head
     /// larger than `rx` is refused with 431. Both buffers need at least
     /// [`MIN_BUFFER`](crate::MIN_BUFFER) bytes; the `101` needs about 130
     /// bytes of `tx`, plus any subprotocol and extra headers.
@@ -125,7 +125,7 @@ socket_open! {
     /// request first (routing on the path, checking a token, choosing a
     /// subprotocol): it returns the [`AcceptOptions`] of the `101`, or the
     /// HTTP status (400-599) to refuse with, which fails with
-    /// [`Error::Refused`].
+    /// [`Error::Handshake`]`(`[`Failure::Refused`](barews::handshake::Failure::Refused)`)`.
     ///
     /// ```no_run
     /// # fn demo<T: embedded_io::Read + embedded_io::Write>(socket: T) -> Result<(), barews_embedded::Error<T::Error>> {

@@ -3,8 +3,7 @@
 use barews::BufferTooSmall;
 use barews::connection::SendError;
 use barews::driver::End;
-use barews::handshake::client::{RequestError, ResponseError};
-use barews::handshake::server::{AcceptError, HandshakeError};
+use barews::handshake::Failure;
 use core::fmt;
 
 /// Everything that can go wrong on a WebSocket, generic over the
@@ -38,27 +37,15 @@ pub enum Error<E> {
         /// The bytes the buffer needs.
         required: usize,
     },
-    /// The client's request cannot be written (an invalid host, path,
-    /// subprotocol or header).
-    Request(RequestError),
-    /// The server's answer to the upgrade request is not a valid
-    /// acceptance; [`ResponseError::HeadTooLarge`] when it does not fit
-    /// the receive buffer.
-    Response(ResponseError),
-    /// The client's upgrade request is invalid; the HTTP error response
-    /// for it has been written when it fit the send buffer.
-    Rejected(HandshakeError),
-    /// The server's own decision refused the request; the response with
-    /// this status has been written when it fit the send buffer.
-    Refused {
-        /// The HTTP status sent.
-        status: u16,
-    },
-    /// The server's answer could not be written (a subprotocol that was
-    /// not offered, an invalid extra header, a `101` larger than the send
-    /// buffer, a refusal status outside 400-599); a `500` was sent instead
-    /// when possible.
-    Accept(AcceptError),
+    /// The opening handshake failed. On a client: the request cannot be
+    /// written ([`Failure::Request`]) or the server's answer is not a
+    /// valid acceptance ([`Failure::Response`]; its
+    /// [`HeadTooLarge`](barews::handshake::client::ResponseError::HeadTooLarge)
+    /// when the answer does not fit the receive buffer). On a server: the
+    /// request was refused, and the answer with [`Failure::status`] was
+    /// written when it fit the send buffer (a `101` larger than the send
+    /// buffer is [`Failure::Accept`], answered with a `500`).
+    Handshake(Failure),
     /// A message or control frame could not be sent (the connection is
     /// closing, a fragment sequence error, invalid text, a control payload
     /// over 125 bytes…). Nothing was sent.
@@ -81,11 +68,7 @@ impl<E: fmt::Display> fmt::Display for Error<E> {
             Error::BufferTooSmall { required } => {
                 write!(f, "buffer too small: {required} bytes required")
             }
-            Error::Request(e) => write!(f, "invalid request: {e}"),
-            Error::Response(e) => write!(f, "upgrade failed: {e}"),
-            Error::Rejected(e) => write!(f, "upgrade request refused: {e}"),
-            Error::Refused { status } => write!(f, "upgrade request refused with {status}"),
-            Error::Accept(e) => write!(f, "cannot answer the upgrade request: {e}"),
+            Error::Handshake(failure) => failure.fmt(f),
             Error::Send(e) => write!(f, "cannot send: {e}"),
             Error::Ended(end) => end.fmt(f),
         }
@@ -96,10 +79,7 @@ impl<E: core::error::Error + 'static> core::error::Error for Error<E> {
     fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
         match self {
             Error::Io(e) => Some(e),
-            Error::Request(e) => Some(e),
-            Error::Response(e) => Some(e),
-            Error::Rejected(e) => Some(e),
-            Error::Accept(e) => Some(e),
+            Error::Handshake(failure) => Some(failure),
             Error::Ended(end) => end.source(),
             Error::Send(e) => Some(e),
             _ => None,
@@ -116,6 +96,12 @@ impl<E> From<SendError> for Error<E> {
 impl<E> From<BufferTooSmall> for Error<E> {
     fn from(error: BufferTooSmall) -> Self {
         Error::BufferTooSmall { required: error.required }
+    }
+}
+
+impl<E> From<Failure> for Error<E> {
+    fn from(failure: Failure) -> Self {
+        Error::Handshake(failure)
     }
 }
 

@@ -6,6 +6,7 @@ use crate::{Clock, NoClock};
 use barews::config::Config;
 use barews::connection::{self, Connection, MaskKeys};
 use barews::driver::Driver;
+use barews::handshake::Failure;
 use barews::handshake::client::{ClientHandshake, ClientRequest, ResponseError, ResponseStatus};
 use barews::handshake::server::{
     AcceptOptions, HandshakeError, Request, RequestStatus, ServerConfig, ServerHandshake,
@@ -71,7 +72,8 @@ impl<K: MaskKeys, C: Clock> Connector<K, C> {
         nonce: [u8; 16],
         tx: &mut [u8],
     ) -> Result<(ClientHandshake<'b>, usize), Error<E>> {
-        let handshake = ClientHandshake::new(request, nonce).map_err(Error::Request)?;
+        let handshake = ClientHandshake::new(request, nonce)
+            .map_err(|e| Error::Handshake(Failure::Request(e)))?;
         let len = handshake.write_request(tx)?;
         Ok((handshake, len))
     }
@@ -101,10 +103,10 @@ pub(crate) fn check_response<'r, K: MaskKeys, E>(
             (protocol, consumed)
         }
         Ok(ResponseStatus::Partial) if full => {
-            return Some(Err(Error::Response(ResponseError::HeadTooLarge)));
+            return Some(Err(Error::Handshake(Failure::Response(ResponseError::HeadTooLarge))));
         }
         Ok(ResponseStatus::Partial) => return None,
-        Err(error) => return Some(Err(Error::Response(error))),
+        Err(error) => return Some(Err(Error::Handshake(Failure::Response(error)))),
     };
     driver.input_mut().consume(consumed);
     Some(Ok(protocol))
@@ -223,11 +225,15 @@ where
             let (answer, written) = match decision {
                 Ok(options) => match request.accept(&options, out) {
                     Ok(len) => (Ok(()), len),
-                    Err(error) => (Err(Error::Accept(error)), reject(&request, 500, out)),
+                    Err(error) => {
+                        (Err(Error::Handshake(Failure::Accept(error))), reject(&request, 500, out))
+                    }
                 },
                 Err(status) => match request.reject(status, out) {
-                    Ok(len) => (Err(Error::Refused { status }), len),
-                    Err(error) => (Err(Error::Accept(error)), reject(&request, 500, out)),
+                    Ok(len) => (Err(Error::Handshake(Failure::Refused { status })), len),
+                    Err(error) => {
+                        (Err(Error::Handshake(Failure::Accept(error))), reject(&request, 500, out))
+                    }
                 },
             };
             (answer, written, consumed)
@@ -243,7 +249,7 @@ where
 /// fits.
 fn refuse<E>(error: HandshakeError, out: &mut [u8]) -> (Result<(), Error<E>>, usize, usize) {
     let written = error.write_response(out).unwrap_or(0);
-    (Err(Error::Rejected(error)), written, 0)
+    (Err(Error::Handshake(Failure::Rejected(error))), written, 0)
 }
 
 /// Writes a refusal with `status`, or nothing when it does not fit.

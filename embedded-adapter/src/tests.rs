@@ -8,6 +8,7 @@ use crate::{
 };
 use barews::ProtocolError;
 use barews::connection::{Connection, Expired, MaskKeys, SendError, Side};
+use barews::handshake::Failure;
 use barews::handshake::client::ResponseError;
 use barews::handshake::server::HandshakeError;
 use barews::time::Duration;
@@ -357,7 +358,7 @@ fn invalid_requests_get_their_http_error() {
     let Err(error) = Acceptor::new().accept(&mut script, &mut rx, &mut tx) else {
         panic!("accepted")
     };
-    assert_eq!(error, Error::Rejected(HandshakeError::UnsupportedVersion));
+    assert_eq!(error, Error::Handshake(Failure::Rejected(HandshakeError::UnsupportedVersion)));
     // RFC 6455 section 4.4: a 426 names the version this server speaks.
     let text = String::from_utf8(script.output).unwrap();
     assert!(text.starts_with("HTTP/1.1 426 "), "{text}");
@@ -366,7 +367,7 @@ fn invalid_requests_get_their_http_error() {
     let (mut rx, mut tx) = ([0u8; MIN_BUFFER], [0u8; 512]);
     let script = Script::new(REQUEST.to_vec()).chunks(10, usize::MAX);
     let Err(error) = Acceptor::new().accept(script, &mut rx, &mut tx) else { panic!("accepted") };
-    assert_eq!(error, Error::Rejected(HandshakeError::HeadTooLarge));
+    assert_eq!(error, Error::Handshake(Failure::Rejected(HandshakeError::HeadTooLarge)));
 }
 
 #[test]
@@ -377,7 +378,7 @@ fn refusals_are_written_to_the_client() {
         assert_eq!(request.path(), "/chat");
         Err(404)
     });
-    assert_eq!(result.unwrap_err(), Error::Refused { status: 404 });
+    assert_eq!(result.unwrap_err(), Error::Handshake(Failure::Refused { status: 404 }));
     // The core's answer: with a reason phrase and a body only with
     // `detailed-errors` (which the std adapter among the dev-dependencies
     // turns on in the core whatever this crate's features).
@@ -390,7 +391,7 @@ fn refusals_are_written_to_the_client() {
     let result = Acceptor::new().accept_with(&mut transport, &mut rx, &mut tx, |_| {
         Ok(AcceptOptions::new().protocol(Some("chat")))
     });
-    assert!(matches!(result.unwrap_err(), Error::Accept(_)));
+    assert!(matches!(result.unwrap_err(), Error::Handshake(Failure::Accept(_))));
     assert!(transport.output.starts_with(b"HTTP/1.1 500 "));
 }
 
@@ -423,7 +424,10 @@ fn client_refuses_bad_answers_and_heads_larger_than_its_buffer() {
         &mut rx,
         &mut tx,
     );
-    assert_eq!(result.unwrap_err(), Error::Response(ResponseError::AcceptMismatch));
+    assert_eq!(
+        result.unwrap_err(),
+        Error::Handshake(Failure::Response(ResponseError::AcceptMismatch))
+    );
     let (mut rx, mut tx) = ([0u8; MIN_BUFFER], [0u8; 512]);
     let mut long = RESPONSE.to_vec();
     long.splice(
@@ -438,7 +442,10 @@ fn client_refuses_bad_answers_and_heads_larger_than_its_buffer() {
         &mut rx,
         &mut tx,
     );
-    assert_eq!(result.unwrap_err(), Error::Response(ResponseError::HeadTooLarge));
+    assert_eq!(
+        result.unwrap_err(),
+        Error::Handshake(Failure::Response(ResponseError::HeadTooLarge))
+    );
 }
 
 #[test]
@@ -556,7 +563,7 @@ fn after_the_closing_handshake_nothing_more_goes() {
 fn errors_describe_themselves() {
     let error: Error<ErrorKind> = Error::Io(ErrorKind::TimedOut);
     assert_eq!(std::format!("{error}"), "I/O error: TimedOut");
-    let error: Error<ErrorKind> = Error::Rejected(HandshakeError::MissingKey);
+    let error: Error<ErrorKind> = Error::Handshake(Failure::Rejected(HandshakeError::MissingKey));
     assert!(std::format!("{error}").starts_with("upgrade request refused: "));
     assert!(core::error::Error::source(&error).is_some());
 }

@@ -4,6 +4,7 @@
 
 mod common;
 
+use barews_embedded::barews::handshake::Failure;
 use barews_embedded::{
     AcceptOptions, Acceptor, ClientRequest, CloseCode, Connector, DataKind, End, Error, Event,
     WebSocket,
@@ -159,5 +160,8 @@ fn std_client_refused_by_embedded_server() {
     });
     let error = barews_std::connect(&format!("ws://{addr}/")).unwrap_err();
     assert!(error.to_string().contains("403"), "{error}");
-    assert!(matches!(server.join().unwrap(), Err(Error::Refused { status: 403 })));
+    assert!(matches!(
+        server.join().unwrap(),
+        Err(Error::Handshake(Failure::Refused { status: 403 }))
+    ));
 }

@@ -9,6 +9,7 @@ use crate::stream::{Stream, TryClone};
 use crate::url::WsUrl;
 use barews::BufferTooSmall;
 use barews::connection::{Client, Connection};
+use barews::handshake::Failure;
 use barews::handshake::client::{ClientHandshake, ClientRequest, ResponseStatus};
 use std::io::{self, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
@@ -197,7 +198,8 @@ pub fn client<T: Stream>(
         .protocols(&protocols)
         .extensions(extension_offer.as_deref())
         .headers(&headers);
-    let mut handshake = ClientHandshake::new(request, nonce()?).map_err(Error::Request)?;
+    let mut handshake = ClientHandshake::new(request, nonce()?)
+        .map_err(|e| Error::Handshake(Failure::Request(e)))?;
     let deadline = Instant::now() + options.handshake_timeout;
     let bytes =
         write_grown(512, |out| handshake.write_request(out), |e: &BufferTooSmall| Some(e.required))
@@ -223,7 +225,7 @@ pub fn client<T: Stream>(
                 )?;
                 return Ok((socket, info));
             }
-            Err(error) => return Err(Error::Response(error)),
+            Err(error) => return Err(Error::Handshake(Failure::Response(error))),
         }
         read_more(&mut stream, &mut head, deadline)?;
     }

@@ -3,8 +3,7 @@
 use crate::url::UrlError;
 use barews::connection::SendError;
 use barews::driver::End;
-use barews::handshake::client::{RequestError, ResponseError};
-use barews::handshake::server::HandshakeError;
+use barews::handshake::Failure;
 use std::{fmt, io};
 
 /// Everything that can go wrong on a WebSocket.
@@ -20,22 +19,11 @@ pub enum Error {
     HandshakeTimeout,
     /// The URL cannot name a WebSocket endpoint.
     Url(UrlError),
-    /// The client request cannot be written (bad host, header…).
-    Request(RequestError),
-    /// The client's upgrade request was refused; the HTTP error response
-    /// has been written to it.
-    Rejected(HandshakeError),
-    /// The server's own callback refused the request; the response with
-    /// this status has been written.
-    Refused {
-        /// The HTTP status sent.
-        status: u16,
-    },
-    /// The server's answer could not be written (an invalid extra header,
-    /// or a refusal status outside 400-599).
-    Accept(barews::handshake::server::AcceptError),
-    /// The server's answer to the upgrade request was not an acceptance.
-    Response(ResponseError),
+    /// The opening handshake failed: on a client, the request cannot be
+    /// written or the server's answer is not an acceptance; on a server,
+    /// the request was refused and the HTTP answer with
+    /// [`Failure::status`] has been written.
+    Handshake(Failure),
     /// A message could not be sent (closing, or an invalid payload).
     Send(SendError),
     /// The connection is over, and [`End`] says how: the closing handshake
@@ -60,11 +48,7 @@ impl fmt::Display for Error {
             Error::Timeout => f.write_str("read timed out"),
             Error::HandshakeTimeout => f.write_str("opening handshake timed out"),
             Error::Url(e) => write!(f, "{e}"),
-            Error::Request(e) => write!(f, "invalid request: {e}"),
-            Error::Rejected(e) => write!(f, "upgrade request refused: {e}"),
-            Error::Refused { status } => write!(f, "upgrade request refused with {status}"),
-            Error::Accept(e) => write!(f, "cannot answer the upgrade request: {e}"),
-            Error::Response(e) => write!(f, "upgrade failed: {e}"),
+            Error::Handshake(failure) => failure.fmt(f),
             Error::Send(e) => write!(f, "cannot send: {e}"),
             Error::Ended(end) => end.fmt(f),
             #[cfg(feature = "deflate")]
@@ -80,8 +64,7 @@ impl std::error::Error for Error {
         match self {
             Error::Io(e) => Some(e),
             Error::Ended(end) => end.source(),
-            Error::Rejected(e) => Some(e),
-            Error::Response(e) => Some(e),
+            Error::Handshake(failure) => Some(failure),
             _ => None,
         }
     }
@@ -96,6 +79,12 @@ impl From<io::Error> for Error {
 impl From<SendError> for Error {
     fn from(e: SendError) -> Self {
         Error::Send(e)
+    }
+}
+
+impl From<Failure> for Error {
+    fn from(failure: Failure) -> Self {
+        Error::Handshake(failure)
     }
 }
 

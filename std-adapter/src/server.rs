@@ -7,10 +7,10 @@ use crate::options::ServerOptions;
 use crate::socket::ServerSocket;
 use crate::stream::Stream;
 use barews::connection::{Connection, Server};
-use barews::handshake::HttpVersion;
 use barews::handshake::server::{
     AcceptError, AcceptOptions, Request, RequestStatus, ServerHandshake,
 };
+use barews::handshake::{Failure, HttpVersion};
 use std::time::Instant;
 
 /// What the server agreed to in the opening handshake.
@@ -51,7 +51,7 @@ pub fn accept<T: Stream>(stream: T) -> Result<ServerSocket<T>, Error> {
 }
 
 /// Accepts a WebSocket on `stream` with `options`. An invalid request gets
-/// its HTTP error response and fails with [`Error::Rejected`].
+/// its HTTP error response and fails with [`Error::Handshake`]`(`[`Failure::Rejected`](barews::handshake::Failure::Rejected)`)`.
 pub fn accept_with<T: Stream>(
     stream: T,
     options: &ServerOptions,
@@ -61,7 +61,7 @@ pub fn accept_with<T: Stream>(
 
 /// Like [`accept_with`], asking `decide` about each valid request first
 /// (authentication, routing on the path): `Err(status)` refuses it with
-/// that HTTP status (400-599) and fails with [`Error::Refused`].
+/// that HTTP status (400-599) and fails with [`Error::Handshake`]`(`[`Failure::Refused`](barews::handshake::Failure::Refused)`)`.
 pub fn accept_with_callback<T: Stream>(
     mut stream: T,
     options: &ServerOptions,
@@ -89,7 +89,7 @@ pub fn accept_with_callback<T: Stream>(
                 if let Ok(response) = response {
                     let _ = stream.write_all(&response).and_then(|()| stream.flush());
                 }
-                return Err(Error::Rejected(error));
+                return Err(Error::Handshake(Failure::Rejected(error)));
             }
         }
         read_more(&mut stream, &mut head, deadline)?;
@@ -117,7 +117,7 @@ pub fn from_upgraded<T: Stream>(
             if let Ok(response) = response {
                 let _ = stream.write_all(&response).and_then(|()| stream.flush());
             }
-            return Err(Error::Rejected(error));
+            return Err(Error::Handshake(Failure::Rejected(error)));
         }
     };
     let (accepted, conn) = answer(&mut stream, &request, options, |_| Ok(()))?;
@@ -140,11 +140,11 @@ fn answer<T: Stream>(
         _ => None,
     };
     if let Err(status) = decide(request) {
-        let response =
-            write_grown(256, |out| request.reject(status, out), required).map_err(Error::Accept)?;
+        let response = write_grown(256, |out| request.reject(status, out), required)
+            .map_err(|e| Error::Handshake(Failure::Accept(e)))?;
         stream.write_all(&response)?;
         stream.flush()?;
-        return Err(Error::Refused { status });
+        return Err(Error::Handshake(Failure::Refused { status }));
     }
     let protocol = options
         .protocols
@@ -157,8 +157,8 @@ fn answer<T: Stream>(
         .protocol(protocol.map(String::as_str))
         .extensions(extensions.as_deref())
         .headers(&headers);
-    let response =
-        write_grown(256, |out| request.accept(&accept, out), required).map_err(Error::Accept)?;
+    let response = write_grown(256, |out| request.accept(&accept, out), required)
+        .map_err(|e| Error::Handshake(Failure::Accept(e)))?;
     stream.write_all(&response)?;
     stream.flush()?;
     let accepted = Accepted {

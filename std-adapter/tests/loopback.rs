@@ -3,6 +3,7 @@
 
 use barews::close::CloseCode;
 use barews::connection::Expired;
+use barews::handshake::Failure;
 use barews::handshake::server::{HandshakeError, OriginPolicy, ServerConfig};
 use barews::time::Duration as CoreDuration;
 use barews_std::{ClientOptions, End, Error, Message, ServerOptions};
@@ -94,7 +95,10 @@ fn an_invalid_request_gets_its_http_error() {
     tcp.read_to_string(&mut response).unwrap();
     assert!(response.starts_with("HTTP/1.1 426 Upgrade Required\r\n"), "{response}");
     assert!(response.contains("\r\nSec-WebSocket-Version: 13\r\n"));
-    assert!(matches!(handle.join().unwrap(), Error::Rejected(HandshakeError::UnsupportedVersion)));
+    assert!(matches!(
+        handle.join().unwrap(),
+        Error::Handshake(Failure::Rejected(HandshakeError::UnsupportedVersion))
+    ));
 }
 
 #[test]
@@ -108,9 +112,14 @@ fn the_origin_policy_refuses_with_403() {
     let error = barews_std::connect_with(&url(addr), &client).unwrap_err();
     assert!(matches!(
         error,
-        Error::Response(barews::handshake::client::ResponseError::UnexpectedStatus(403))
+        Error::Handshake(Failure::Response(
+            barews::handshake::client::ResponseError::UnexpectedStatus(403)
+        ))
     ));
-    assert!(matches!(handle.join().unwrap(), Error::Rejected(HandshakeError::OriginRejected)));
+    assert!(matches!(
+        handle.join().unwrap(),
+        Error::Handshake(Failure::Rejected(HandshakeError::OriginRejected))
+    ));
 }
 
 #[test]

@@ -11,6 +11,7 @@
 
 mod base64;
 pub mod client;
+mod failure;
 pub(crate) mod head;
 mod key;
 pub mod server;
@@ -18,6 +19,7 @@ pub mod server;
 mod sha1;
 mod writer;
 
+pub use failure::Failure;
 pub use head::HeaderName;
 pub use key::{AcceptKey, SecKey};
 
