@@ -271,7 +271,7 @@ pub fn open(addr: SocketAddr, websocket: bool) -> Result<TcpStream, String> {
         return Ok(stream);
     }
     let host = addr.ip().to_string();
-    let request = ClientRequest::new(&host, "/").port(addr.port());
+    let request = ClientRequest::new(&host, "/").with_port(addr.port());
     // The nonce only needs to differ between connections here.
     let nonce_seed = CONNECTIONS.fetch_add(4, Ordering::Relaxed);
     let mut nonce = [0u8; 16];

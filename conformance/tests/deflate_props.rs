@@ -84,16 +84,16 @@ fn end_config() -> impl Strategy<Value = EndConfig> {
 impl EndConfig {
     fn deflate(&self) -> DeflateConfig {
         DeflateConfig::new()
-            .server_no_context_takeover(self.server_no_context_takeover)
-            .client_no_context_takeover(self.client_no_context_takeover)
-            .server_max_window_bits(self.server_bits)
-            .client_max_window_bits(self.client_bits)
-            .level(self.level)
-            .min_size(self.min_size)
+            .with_server_no_context_takeover(self.server_no_context_takeover)
+            .with_client_no_context_takeover(self.client_no_context_takeover)
+            .with_server_max_window_bits(self.server_bits)
+            .with_client_max_window_bits(self.client_bits)
+            .with_level(self.level)
+            .with_min_size(self.min_size)
     }
 
     fn config(&self) -> Config {
-        Config::new().fragment_size(self.fragment).max_message_len(1 << 20)
+        Config::new().with_fragment_size(self.fragment).with_max_message_len(1 << 20)
     }
 }
 

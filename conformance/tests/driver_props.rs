@@ -251,7 +251,7 @@ proptest! {
         writes in prop::collection::vec(1..400usize, 1..16),
     ) {
         let input = wire(&items, ending);
-        let config = Config::new().fragment_size(fragment);
+        let config = Config::new().with_fragment_size(fragment);
         let one_shot =
             run(&input, config, Storage::Slices, (1 << 20, 1 << 20), &[usize::MAX], &[usize::MAX]);
         for storage in [Storage::Slices, Storage::Vecs] {

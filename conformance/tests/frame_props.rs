@@ -427,12 +427,12 @@ fn check_replies(
 
 /// A client with `fragment_size` and keys from `seed`.
 fn client(fragment_size: Option<usize>, seed: u64) -> Connection<Client<impl FnMut() -> [u8; 4]>> {
-    Connection::client(Config::new().fragment_size(fragment_size), keys(seed))
+    Connection::client(Config::new().with_fragment_size(fragment_size), keys(seed))
 }
 
 /// A server with `fragment_size`.
 fn server(fragment_size: Option<usize>) -> Connection<Server> {
-    Connection::server(Config::new().fragment_size(fragment_size))
+    Connection::server(Config::new().with_fragment_size(fragment_size))
 }
 
 // ---------------------------------------------------------------------------
@@ -651,7 +651,7 @@ fn hostile() -> impl Strategy<Value = (Vec<u8>, Vec<u8>)> {
 
 /// Small receive limits, so that hostile input reaches them.
 fn limited() -> Config {
-    Config::new().max_frame_len(1024).max_message_len(4096)
+    Config::new().with_max_frame_len(1024).with_max_message_len(4096)
 }
 
 // ---------------------------------------------------------------------------
@@ -1087,7 +1087,7 @@ proptest! {
             total += len;
         }
         let want = vec![error.map_or(Seen::Binary(message), Seen::Error)];
-        let config = Config::new().max_frame_len(max_frame_len).max_message_len(max_message_len);
+        let config = Config::new().with_max_frame_len(max_frame_len).with_max_message_len(max_message_len);
         let cuts = delivery.cuts(wire.len());
         let got = read(&mut Connection::server(config), &wire, &cuts, capacity)?;
         prop_assert_eq!(got.seen, want);

@@ -11,8 +11,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // A real client draws the nonce from the OS random source for every
     // connection; this example uses RFC 6455's sample nonce.
     let request = ClientRequest::new("server.example.com", "/chat")
-        .origin(Some("http://example.com"))
-        .protocols(&["chat", "superchat"]);
+        .with_origin(Some("http://example.com"))
+        .with_protocols(&["chat", "superchat"]);
     let mut client = ClientHandshake::new(request, *b"the sample nonce")?;
     let mut request_bytes = [0u8; 512];
     let request_len = client.write_request(&mut request_bytes)?;
@@ -32,7 +32,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let protocol = request.protocols().next();
     let mut answer = [0u8; 512];
-    let answer_len = request.accept(&AcceptOptions::new().protocol(protocol), &mut answer)?;
+    let answer_len = request.accept(&AcceptOptions::new().with_protocol(protocol), &mut answer)?;
     let answer = &answer[..answer_len];
     println!("server -> client ({answer_len} bytes)\n{}", String::from_utf8_lossy(answer));
 

@@ -9,10 +9,10 @@ use crate::time::Duration;
 /// use barews::time::Duration;
 ///
 /// const CONFIG: Config = Config::new()
-///     .max_message_len(1 << 20)
-///     .keepalive(Some(Duration::from_secs(30)))
-///     .fragment_size(Some(4096));
-/// assert_eq!(CONFIG.get_max_message_len(), 1 << 20);
+///     .with_max_message_len(1 << 20)
+///     .with_keepalive(Some(Duration::from_secs(30)))
+///     .with_fragment_size(Some(4096));
+/// assert_eq!(CONFIG.max_message_len(), 1 << 20);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -59,7 +59,7 @@ impl Config {
     /// fails the connection with 1009 as soon as its header arrives,
     /// before any payload is read.
     #[must_use]
-    pub const fn max_frame_len(mut self, bytes: u64) -> Self {
+    pub const fn with_max_frame_len(mut self, bytes: u64) -> Self {
         self.max_frame_len = bytes;
         self
     }
@@ -67,14 +67,14 @@ impl Config {
     /// The largest received message, summed over its fragments. Checked
     /// from each frame's header; exceeding it fails with 1009.
     #[must_use]
-    pub const fn max_message_len(mut self, bytes: u64) -> Self {
+    pub const fn with_max_message_len(mut self, bytes: u64) -> Self {
         self.max_message_len = bytes;
         self
     }
 
     /// Whether a received Ping queues a Pong with the same payload.
     #[must_use]
-    pub const fn auto_pong(mut self, on: bool) -> Self {
+    pub const fn with_auto_pong(mut self, on: bool) -> Self {
         self.auto_pong = on;
         self
     }
@@ -83,7 +83,7 @@ impl Config {
     /// When off, call [`close`](crate::connection::Connection::close)
     /// yourself.
     #[must_use]
-    pub const fn auto_close(mut self, on: bool) -> Self {
+    pub const fn with_auto_close(mut self, on: bool) -> Self {
         self.auto_close = on;
         self
     }
@@ -91,7 +91,7 @@ impl Config {
     /// Send a Ping when nothing has been received for a whole interval of
     /// this length; `None` turns keepalive off.
     #[must_use]
-    pub const fn keepalive(mut self, interval: Option<Duration>) -> Self {
+    pub const fn with_keepalive(mut self, interval: Option<Duration>) -> Self {
         self.keepalive = interval;
         self
     }
@@ -99,14 +99,14 @@ impl Config {
     /// How long after a keepalive Ping the peer has to send anything
     /// before the connection is given up.
     #[must_use]
-    pub const fn keepalive_timeout(mut self, timeout: Duration) -> Self {
+    pub const fn with_keepalive_timeout(mut self, timeout: Duration) -> Self {
         self.keepalive_timeout = timeout;
         self
     }
 
     /// How long to wait for the peer's Close after sending ours.
     #[must_use]
-    pub const fn close_timeout(mut self, timeout: Duration) -> Self {
+    pub const fn with_close_timeout(mut self, timeout: Duration) -> Self {
         self.close_timeout = timeout;
         self
     }
@@ -116,48 +116,48 @@ impl Config {
     /// this many payload bytes; `None` sends each message as one frame.
     /// Zero is treated as one.
     #[must_use]
-    pub const fn fragment_size(mut self, bytes: Option<usize>) -> Self {
+    pub const fn with_fragment_size(mut self, bytes: Option<usize>) -> Self {
         self.fragment_size = bytes;
         self
     }
 
     /// The received-frame payload limit.
-    pub const fn get_max_frame_len(&self) -> u64 {
+    pub const fn max_frame_len(&self) -> u64 {
         self.max_frame_len
     }
 
     /// The received-message size limit.
-    pub const fn get_max_message_len(&self) -> u64 {
+    pub const fn max_message_len(&self) -> u64 {
         self.max_message_len
     }
 
     /// Whether Pongs are queued automatically.
-    pub const fn get_auto_pong(&self) -> bool {
+    pub const fn auto_pong(&self) -> bool {
         self.auto_pong
     }
 
     /// Whether the Close reply is queued automatically.
-    pub const fn get_auto_close(&self) -> bool {
+    pub const fn auto_close(&self) -> bool {
         self.auto_close
     }
 
     /// The keepalive interval, if keepalive is on.
-    pub const fn get_keepalive(&self) -> Option<Duration> {
+    pub const fn keepalive(&self) -> Option<Duration> {
         self.keepalive
     }
 
     /// The keepalive timeout.
-    pub const fn get_keepalive_timeout(&self) -> Duration {
+    pub const fn keepalive_timeout(&self) -> Duration {
         self.keepalive_timeout
     }
 
     /// The close-handshake timeout.
-    pub const fn get_close_timeout(&self) -> Duration {
+    pub const fn close_timeout(&self) -> Duration {
         self.close_timeout
     }
 
     /// The outgoing fragment size, if messages are split.
-    pub const fn get_fragment_size(&self) -> Option<usize> {
+    pub const fn fragment_size(&self) -> Option<usize> {
         self.fragment_size
     }
 }

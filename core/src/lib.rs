@@ -37,7 +37,7 @@
 //! // The client writes its request. The nonce must come from a good
 //! // random source; the core has none of its own.
 //! let offered = ["chat"];
-//! let request = ClientRequest::new("example.com", "/chat").protocols(&offered);
+//! let request = ClientRequest::new("example.com", "/chat").with_protocols(&offered);
 //! let mut client = ClientHandshake::new(request, [7; 16]).unwrap();
 //! let mut wire = [0u8; 512];
 //! let len = client.write_request(&mut wire).unwrap();
@@ -54,7 +54,7 @@
 //!
 //! // The server accepts, choosing the subprotocol, and writes the 101.
 //! let mut answer = [0u8; 256];
-//! let options = AcceptOptions::new().protocol(Some("chat"));
+//! let options = AcceptOptions::new().with_protocol(Some("chat"));
 //! let answer_len = request.accept(&options, &mut answer).unwrap();
 //!
 //! // The client checks the answer.

@@ -20,10 +20,10 @@ struct Agreement {
 fn handshake(chunk: usize, trailer: &[u8]) -> Agreement {
     let offered = ["v2.chat", "v1.chat"];
     let request = ClientRequest::new("127.0.0.1", "/room/7?user=a")
-        .port(9001)
-        .origin(Some("http://127.0.0.1:9001"))
-        .protocols(&offered)
-        .extensions(Some("x-test; level=3, x-other"));
+        .with_port(9001)
+        .with_origin(Some("http://127.0.0.1:9001"))
+        .with_protocols(&offered)
+        .with_extensions(Some("x-test; level=3, x-other"));
     let mut client = ClientHandshake::new(request, [0x5a; 16]).unwrap();
     let mut wire = [0u8; 1024];
     let request_len = client.write_request(&mut wire).unwrap();
@@ -41,7 +41,8 @@ fn handshake(chunk: usize, trailer: &[u8]) -> Agreement {
     };
     let mut answer = [0u8; 1024];
     let choice = request.protocols().last();
-    let options = AcceptOptions::new().protocol(choice).extensions(Some("x-test; level=3"));
+    let options =
+        AcceptOptions::new().with_protocol(choice).with_extensions(Some("x-test; level=3"));
     let answer_len = request.accept(&options, &mut answer).unwrap();
     answer[answer_len..answer_len + trailer.len()].copy_from_slice(trailer);
     let answer = &answer[..answer_len + trailer.len()];

@@ -54,7 +54,7 @@ fn the_protocol_paths_allocate_nothing() {
     let text = "κόσμε and a long enough text to span several fragments. ".repeat(100);
     let count = allocations_in(|| {
         // The handshake, both roles.
-        let request = ClientRequest::new("example.com", "/chat").protocols(&["chat"]);
+        let request = ClientRequest::new("example.com", "/chat").with_protocols(&["chat"]);
         let mut client_hs = ClientHandshake::new(request, [3; 16]).unwrap();
         let len = client_hs.write_request(&mut head).unwrap();
         let mut server_hs = ServerHandshake::new(ServerConfig::new());
@@ -62,7 +62,8 @@ fn the_protocol_paths_allocate_nothing() {
         else {
             panic!("complete")
         };
-        let n = request.accept(&AcceptOptions::new().protocol(Some("chat")), &mut answer).unwrap();
+        let n =
+            request.accept(&AcceptOptions::new().with_protocol(Some("chat")), &mut answer).unwrap();
         let ResponseStatus::Complete { .. } = client_hs.receive(&answer[..n]).unwrap() else {
             panic!("complete")
         };
@@ -70,7 +71,7 @@ fn the_protocol_paths_allocate_nothing() {
         // Frames: a client encodes (and masks), a server decodes, unmasks
         // and validates, in pieces, and answers.
         let mut client =
-            Connection::client(Config::new().fragment_size(Some(1000)), || [1, 2, 3, 4]);
+            Connection::client(Config::new().with_fragment_size(Some(1000)), || [1, 2, 3, 4]);
         let mut server = Connection::server(Config::new());
         let mut len = client.send(DataKind::Text, text.as_bytes(), &mut wire).unwrap();
         client.ping(b"ping").unwrap();

@@ -137,7 +137,7 @@ socket_open! {
     ///         return Err(404);
     ///     }
     ///     let chat = request.protocols().any(|offered| offered == "chat");
-    ///     Ok(AcceptOptions::new().protocol(chat.then_some("chat")))
+    ///     Ok(AcceptOptions::new().with_protocol(chat.then_some("chat")))
     /// })?;
     /// # let _ = ws; Ok(()) }
     /// ```

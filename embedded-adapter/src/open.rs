@@ -30,8 +30,8 @@ use barews::handshake::server::{
 /// # fn hardware_rng() -> u32 { 4 }
 /// # fn millis_since_boot() -> u64 { 0 }
 /// let client = Connector::new(|| hardware_rng().to_ne_bytes())
-///     .config(Config::new().keepalive(Some(Duration::from_secs(30))))
-///     .clock(|| Instant::from_millis(millis_since_boot()));
+///     .with_config(Config::new().with_keepalive(Some(Duration::from_secs(30))))
+///     .with_clock(|| Instant::from_millis(millis_since_boot()));
 /// # let _ = client;
 /// ```
 #[derive(Debug, Clone, Copy)]
@@ -54,13 +54,13 @@ impl<K: MaskKeys, C: Clock> Connector<K, C> {
     /// automatic replies, keepalive, close timeout, outgoing fragment
     /// size).
     #[must_use]
-    pub fn config(mut self, config: Config) -> Self {
+    pub fn with_config(mut self, config: Config) -> Self {
         self.config = config;
         self
     }
 
     /// Sets the clock that drives keepalive and the close timeout.
-    pub fn clock<D: Clock>(self, clock: D) -> Connector<K, D> {
+    pub fn with_clock<D: Clock>(self, clock: D) -> Connector<K, D> {
         Connector { keys: self.keys, config: self.config, clock }
     }
 
@@ -93,7 +93,7 @@ pub(crate) fn check_response<'r, K: MaskKeys, E>(
     handshake: &mut ClientHandshake<'r>,
 ) -> Option<Result<Option<&'r str>, Error<E>>> {
     let full = driver.input().is_full();
-    let offered = handshake.request().get_protocols();
+    let offered = handshake.request().protocols();
     let (protocol, consumed) = match handshake.receive(driver.input().unread()) {
         Ok(ResponseStatus::Complete { response, consumed }) => {
             // The same text as in the request, which outlives the buffer.
@@ -125,8 +125,8 @@ pub(crate) fn check_response<'r, K: MaskKeys, E>(
 /// use barews_embedded::{AcceptOptions, Acceptor, ServerConfig};
 ///
 /// let server = Acceptor::new()
-///     .handshake(ServerConfig::new().max_head_len(1024))
-///     .options(AcceptOptions::new().headers(&[("Server", "my-device")]));
+///     .with_handshake(ServerConfig::new().with_max_head_len(1024))
+///     .with_options(AcceptOptions::new().with_headers(&[("Server", "my-device")]));
 /// # let _ = server;
 /// ```
 #[derive(Debug, Clone, Copy)]
@@ -158,7 +158,7 @@ impl Default for Acceptor<'static> {
 impl<'o, C: Clock> Acceptor<'o, C> {
     /// Sets the connection's limits and behaviour.
     #[must_use]
-    pub fn config(mut self, config: Config) -> Self {
+    pub fn with_config(mut self, config: Config) -> Self {
         self.config = config;
         self
     }
@@ -166,19 +166,19 @@ impl<'o, C: Clock> Acceptor<'o, C> {
     /// Sets the handshake's limits and Origin policy. The head must also
     /// fit the receive buffer: a longer one is refused with 431.
     #[must_use]
-    pub fn handshake(mut self, handshake: ServerConfig) -> Self {
+    pub fn with_handshake(mut self, handshake: ServerConfig) -> Self {
         self.handshake = handshake;
         self
     }
 
     /// Sets what [`accept`](Self::accept) answers every valid request
     /// with.
-    pub fn options(self, options: AcceptOptions<'_>) -> Acceptor<'_, C> {
+    pub fn with_options(self, options: AcceptOptions<'_>) -> Acceptor<'_, C> {
         Acceptor { config: self.config, handshake: self.handshake, options, clock: self.clock }
     }
 
     /// Sets the clock that drives keepalive and the close timeout.
-    pub fn clock<D: Clock>(self, clock: D) -> Acceptor<'o, D> {
+    pub fn with_clock<D: Clock>(self, clock: D) -> Acceptor<'o, D> {
         Acceptor { config: self.config, handshake: self.handshake, options: self.options, clock }
     }
 

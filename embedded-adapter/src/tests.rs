@@ -264,7 +264,7 @@ fn client_reports_the_selected_subprotocol_as_offered() {
         .replace("\r\n\r\n", "\r\nSec-WebSocket-Protocol: v2\r\n\r\n");
     let (mut rx, mut tx) = ([0u8; 512], [0u8; 256]);
     let offered = ["v1", "v2"];
-    let request = ClientRequest::new("example.com", "/").protocols(&offered);
+    let request = ClientRequest::new("example.com", "/").with_protocols(&offered);
     let script = Script::new(response.into_bytes());
     let ws = Connector::new(|| KEY).connect(script, request, NONCE, &mut rx, &mut tx).unwrap();
     assert_eq!(ws.protocol(), Some("v2"));
@@ -278,12 +278,12 @@ fn messages_of_any_size_pass_through_minimum_buffers() {
     input.extend(frame(&mut server, DataKind::Binary, &big));
     let text = "é".repeat(700);
     input.extend(frame(&mut server, DataKind::Text, text.as_bytes()));
-    for config in [Config::new(), Config::new().fragment_size(Some(1000))] {
+    for config in [Config::new(), Config::new().with_fragment_size(Some(1000))] {
         // The smallest request (host "a", path "/") is 140 bytes.
         let (mut rx, mut tx) = ([0u8; MIN_BUFFER], [0u8; 140]);
         let script = Script::new(input.clone()).chunks(usize::MAX, 50);
         let mut ws = Connector::new(|| KEY)
-            .config(config)
+            .with_config(config)
             .connect(script, ClientRequest::new("a", "/"), NONCE, &mut rx, &mut tx)
             .unwrap();
         ws.send_binary(&big).unwrap();
@@ -294,7 +294,7 @@ fn messages_of_any_size_pass_through_minimum_buffers() {
         let output = ws.into_inner().output;
         let (seen, frames) = decode(Connection::server(Config::new()), split_head(&output).1);
         assert_eq!(seen, [Seen::Binary(big.clone()), Seen::Text(text.clone())]);
-        let expected = if config.get_fragment_size().is_some() { 5 + 2 } else { 2 };
+        let expected = if config.fragment_size().is_some() { 5 + 2 } else { 2 };
         assert_eq!(frames, expected);
     }
 }
@@ -389,7 +389,7 @@ fn refusals_are_written_to_the_client() {
     // mistake: the client gets a 500.
     let mut transport = Script::new(REQUEST.to_vec());
     let result = Acceptor::new().accept_with(&mut transport, &mut rx, &mut tx, |_| {
-        Ok(AcceptOptions::new().protocol(Some("chat")))
+        Ok(AcceptOptions::new().with_protocol(Some("chat")))
     });
     assert!(matches!(result.unwrap_err(), Error::Handshake(Failure::Accept(_))));
     assert!(transport.output.starts_with(b"HTTP/1.1 500 "));
@@ -404,8 +404,8 @@ fn the_server_answers_with_the_configured_options() {
     let (mut rx, mut tx) = ([0u8; 512], [0u8; 512]);
     let headers = [("Server", "device")];
     let server = Acceptor::new()
-        .handshake(ServerConfig::new().max_head_len(400))
-        .options(AcceptOptions::new().protocol(Some("superchat")).headers(&headers));
+        .with_handshake(ServerConfig::new().with_max_head_len(400))
+        .with_options(AcceptOptions::new().with_protocol(Some("superchat")).with_headers(&headers));
     server.accept(&mut transport, &mut rx, &mut tx).unwrap();
     let text = String::from_utf8(transport.output).unwrap();
     assert!(text.contains("\r\nSec-WebSocket-Protocol: superchat\r\n"), "{text}");
@@ -496,12 +496,15 @@ fn keepalive_and_the_close_timeout_run_on_the_callers_clock() {
     let now = Cell::new(0u64);
     let clock = || Instant::from_millis(now.get());
     let config = Config::new()
-        .keepalive(Some(Duration::from_millis(1000)))
-        .keepalive_timeout(Duration::from_millis(500));
+        .with_keepalive(Some(Duration::from_millis(1000)))
+        .with_keepalive_timeout(Duration::from_millis(500));
     let (mut rx, mut tx) = ([0u8; 512], [0u8; 512]);
     let script = Script::new(REQUEST.to_vec()).timeout_at_end();
-    let mut ws =
-        Acceptor::new().config(config).clock(clock).accept(script, &mut rx, &mut tx).unwrap();
+    let mut ws = Acceptor::new()
+        .with_config(config)
+        .with_clock(clock)
+        .accept(script, &mut rx, &mut tx)
+        .unwrap();
     assert_eq!(ws.next_deadline(), Some(Instant::ZERO));
     // The transport's read timeout brings control back; each read acts on
     // the timers first.
@@ -519,7 +522,7 @@ fn keepalive_and_the_close_timeout_run_on_the_callers_clock() {
     // The close timeout.
     now.set(0);
     let script = Script::new(REQUEST.to_vec()).timeout_at_end();
-    let mut ws = Acceptor::new().clock(clock).accept(script, &mut rx, &mut tx).unwrap();
+    let mut ws = Acceptor::new().with_clock(clock).accept(script, &mut rx, &mut tx).unwrap();
     ws.close(CloseCode::NORMAL, "done").unwrap();
     assert_eq!(ws.read().unwrap_err(), Error::Io(ErrorKind::TimedOut));
     now.set(5000);
@@ -528,10 +531,10 @@ fn keepalive_and_the_close_timeout_run_on_the_callers_clock() {
 
 #[test]
 fn without_a_clock_no_timer_runs() {
-    let config = Config::new().keepalive(Some(Duration::from_millis(1)));
+    let config = Config::new().with_keepalive(Some(Duration::from_millis(1)));
     let (mut rx, mut tx) = ([0u8; 512], [0u8; 512]);
     let script = Script::new(REQUEST.to_vec()).timeout_at_end();
-    let mut ws = Acceptor::new().config(config).accept(script, &mut rx, &mut tx).unwrap();
+    let mut ws = Acceptor::new().with_config(config).accept(script, &mut rx, &mut tx).unwrap();
     for _ in 0..3 {
         assert_eq!(ws.read().unwrap_err(), Error::Io(ErrorKind::TimedOut));
     }

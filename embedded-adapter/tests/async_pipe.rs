@@ -221,7 +221,7 @@ fn async_client_with_std_server() {
     });
     block_on(async {
         let (mut rx, mut tx) = ([0u8; 512], [0u8; 512]);
-        let request = ClientRequest::new("127.0.0.1", "/").port(addr.port());
+        let request = ClientRequest::new("127.0.0.1", "/").with_port(addr.port());
         let mut ws = Connector::new(test_keys())
             .connect_async(Tcp::connect(addr), request, [1; 16], &mut rx, &mut tx)
             .await

@@ -69,8 +69,9 @@ fn embedded_client_with_std_server() {
 
     let (mut rx, mut tx) = ([0u8; 256], [0u8; 200]);
     let offered = ["v1", "chat"];
-    let request =
-        ClientRequest::new("127.0.0.1", "/echo?x=1").port(addr.port()).protocols(&offered);
+    let request = ClientRequest::new("127.0.0.1", "/echo?x=1")
+        .with_port(addr.port())
+        .with_protocols(&offered);
     let nonce = *b"0123456789abcdef";
     let mut ws = Connector::new(test_keys())
         .connect(Tcp::connect(addr), request, nonce, &mut rx, &mut tx)
@@ -110,7 +111,7 @@ fn std_client_with_embedded_server() {
             .accept_with(Tcp(stream), &mut rx, &mut tx, |request| {
                 assert_eq!(request.path(), "/device");
                 let chat = request.protocols().any(|p| p == "chat");
-                Ok(AcceptOptions::new().protocol(chat.then_some("chat")))
+                Ok(AcceptOptions::new().with_protocol(chat.then_some("chat")))
             })
             .unwrap();
         let mut echoed = 0;

@@ -119,9 +119,9 @@ fn deliver<A: Side, B: Side>(from: &mut End<A>, to: &mut End<B>, bytes: usize) {
 
 fuzz_target!(|ops: Vec<Op>| {
     let config = Config::new()
-        .keepalive(Some(Duration::from_millis(1000)))
-        .keepalive_timeout(Duration::from_millis(500))
-        .close_timeout(Duration::from_millis(2000));
+        .with_keepalive(Some(Duration::from_millis(1000)))
+        .with_keepalive_timeout(Duration::from_millis(500))
+        .with_close_timeout(Duration::from_millis(2000));
     let mut client = End::new(Connection::client(config, || [7, 7, 7, 7]));
     let mut server = End::new(Connection::server(config));
     let mut now = 0u64;

@@ -53,12 +53,12 @@ struct Input {
 
 fn params(input: &Input) -> DeflateParams {
     let config = DeflateConfig::new()
-        .server_no_context_takeover(input.server_no_context_takeover)
-        .client_no_context_takeover(input.client_no_context_takeover)
-        .server_max_window_bits(8 + input.server_bits % 8)
-        .client_max_window_bits(Some(8 + input.client_bits % 8))
-        .level(input.level % 10)
-        .min_size(usize::from(input.min_size));
+        .with_server_no_context_takeover(input.server_no_context_takeover)
+        .with_client_no_context_takeover(input.client_no_context_takeover)
+        .with_server_max_window_bits(8 + input.server_bits % 8)
+        .with_client_max_window_bits(Some(8 + input.client_bits % 8))
+        .with_level(input.level % 10)
+        .with_min_size(usize::from(input.min_size));
     let mut offer = String::new();
     config.write_offer(&mut offer).unwrap();
     let params = config.accept_offer([offer.as_str()]).expect("a server accepts its own offer");
@@ -197,7 +197,7 @@ fn send_all<S: Side>(conn: &mut Connection<S>, messages: &[(bool, Vec<u8>)]) -> 
 fn run<R: Side, T: Side>(input: &Input, receiver: impl Fn(Config) -> Connection<R>, sender: impl Fn(Config) -> Connection<T>, masked: bool) {
     let params = params(input);
     let limit = u64::from(input.max_message_len);
-    let small = Config::new().max_message_len(limit);
+    let small = Config::new().with_max_message_len(limit);
 
     // Arbitrary frames.
     let stream = build_frames(&input.frames, masked, &input.trailing);
@@ -205,9 +205,9 @@ fn run<R: Side, T: Side>(input: &Input, receiver: impl Fn(Config) -> Connection<
 
     // A round trip, with a limit every message fits in.
     let fragment = input.fragment.map(|n| usize::from(n).max(1));
-    let mut from = sender(Config::new().fragment_size(fragment)).with_deflate(params);
+    let mut from = sender(Config::new().with_fragment_size(fragment)).with_deflate(params);
     let (wire, sent) = send_all(&mut from, &input.messages);
-    let roomy = Config::new().max_message_len(1 << 24);
+    let roomy = Config::new().with_max_message_len(1 << 24);
     let seen = receive(&mut receiver(roomy).with_deflate(params), &wire, &input.chunks, 1 << 24);
     assert_eq!(seen.error, None);
     assert!(seen.messages == sent, "round trip changed the messages");

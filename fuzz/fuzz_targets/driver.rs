@@ -80,7 +80,7 @@ fuzz_target!(|case: Case| {
     }
     let mut rx = vec![0u8; MIN_BUFFER + usize::from(case.rx % 2048)];
     let mut tx = vec![0u8; MIN_BUFFER + usize::from(case.tx % 2048)];
-    let config = Config::new().fragment_size(case.fragment.map(|f| usize::from(f) + 1));
+    let config = Config::new().with_fragment_size(case.fragment.map(|f| usize::from(f) + 1));
     let mut driver = Driver::new(Connection::server(config), &mut rx[..], &mut tx[..]).unwrap();
     let (mut read_at, mut write_at) = (0, 0);
     let mut rest = &input[..];

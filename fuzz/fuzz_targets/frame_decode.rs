@@ -34,10 +34,10 @@ struct Input {
 
 fuzz_target!(|input: Input| {
     let config = Config::new()
-        .max_frame_len(MAX_FRAME)
-        .max_message_len(MAX_MESSAGE)
-        .auto_pong(input.auto_pong)
-        .auto_close(input.auto_close);
+        .with_max_frame_len(MAX_FRAME)
+        .with_max_message_len(MAX_MESSAGE)
+        .with_auto_pong(input.auto_pong)
+        .with_auto_close(input.auto_close);
     if input.client {
         drive(Connection::client(config, || [0x11, 0x22, 0x33, 0x44]), &input, true);
     } else {

@@ -12,8 +12,8 @@ fuzz_target!(|input: &[u8]| {
     let Some((&chunk, bytes)) = input.split_first() else { return };
     let chunk = usize::from(chunk).max(1);
     let request = ClientRequest::new("server.example.com", "/chat")
-        .protocols(OFFERED)
-        .extensions(Some("x-foo"));
+        .with_protocols(OFFERED)
+        .with_extensions(Some("x-foo"));
     // RFC 6455's sample nonce, so the corpus can hold responses that pass.
     let mut client = ClientHandshake::new(request, *b"the sample nonce").unwrap();
     let mut end = 0;

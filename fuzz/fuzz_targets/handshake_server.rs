@@ -16,7 +16,7 @@ fuzz_target!(|input: &[u8]| {
     // The first byte picks the chunk size; the rest is the request.
     let Some((&chunk, bytes)) = input.split_first() else { return };
     let chunk = usize::from(chunk).max(1);
-    let config = ServerConfig::new().max_head_len(4096);
+    let config = ServerConfig::new().with_max_head_len(4096);
     let mut server = ServerHandshake::new(config);
     let mut end = 0;
     while end < bytes.len() {
@@ -42,7 +42,7 @@ fuzz_target!(|input: &[u8]| {
                 assert_eq!(again.key(), request.key());
                 assert!(again.protocols().eq(request.protocols()));
                 let mut out = [0u8; 8192];
-                let options = AcceptOptions::new().protocol(request.protocols().next());
+                let options = AcceptOptions::new().with_protocol(request.protocols().next());
                 let len = request.accept(&options, &mut out).expect("an offered protocol is accepted");
                 let mut headers = [httparse::EMPTY_HEADER; 16];
                 let mut response = httparse::Response::new(&mut headers);

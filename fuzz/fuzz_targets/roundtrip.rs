@@ -29,7 +29,7 @@ fuzz_target!(|input: Input| {
             }
         })
         .collect();
-    let config = Config::new().fragment_size(input.fragment.map(usize::from));
+    let config = Config::new().with_fragment_size(input.fragment.map(usize::from));
     let mut seed = input.key_seed;
     let keys = move || {
         seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);

@@ -192,12 +192,12 @@ pub fn client<T: Stream>(
     let headers: Vec<(&str, &str)> =
         options.headers.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
     let request = ClientRequest::new(&url.host, &url.path)
-        .port(url.port)
-        .secure(url.secure)
-        .origin(options.origin.as_deref())
-        .protocols(&protocols)
-        .extensions(extension_offer.as_deref())
-        .headers(&headers);
+        .with_port(url.port)
+        .with_secure(url.secure)
+        .with_origin(options.origin.as_deref())
+        .with_protocols(&protocols)
+        .with_extensions(extension_offer.as_deref())
+        .with_headers(&headers);
     let mut handshake = ClientHandshake::new(request, nonce()?)
         .map_err(|e| Error::Handshake(Failure::Request(e)))?;
     let deadline = Instant::now() + options.handshake_timeout;

@@ -64,8 +64,7 @@ impl Inbox {
             message: Vec::new(),
             collecting: false,
             expect_large: false,
-            max_message: usize::try_from(options.config.get_max_message_len())
-                .unwrap_or(usize::MAX),
+            max_message: usize::try_from(options.config.max_message_len()).unwrap_or(usize::MAX),
         }
     }
 

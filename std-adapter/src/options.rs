@@ -24,7 +24,7 @@ pub const DEFAULT_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 ///
 /// let mut options = SocketOptions::default();
 /// options.read_timeout = Some(Duration::from_secs(30));
-/// options.config = options.config.max_message_len(1 << 20);
+/// options.config = options.config.with_max_message_len(1 << 20);
 /// ```
 #[derive(Debug, Clone)]
 #[non_exhaustive]

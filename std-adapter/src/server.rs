@@ -154,9 +154,9 @@ fn answer<T: Stream>(
         options.headers.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
     let (conn, extensions) = negotiate_extensions(request, options);
     let accept = AcceptOptions::new()
-        .protocol(protocol.map(String::as_str))
-        .extensions(extensions.as_deref())
-        .headers(&headers);
+        .with_protocol(protocol.map(String::as_str))
+        .with_extensions(extensions.as_deref())
+        .with_headers(&headers);
     let response = write_grown(256, |out| request.accept(&accept, out), required)
         .map_err(|e| Error::Handshake(Failure::Accept(e)))?;
     stream.write_all(&response)?;

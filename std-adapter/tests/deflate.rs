@@ -77,9 +77,11 @@ fn compressed_messages_echo_with_context_takeover() {
 
 #[test]
 fn compressed_messages_echo_without_context_takeover_and_small_windows() {
-    let server =
-        DeflateConfig::new().server_no_context_takeover(true).client_max_window_bits(Some(9));
-    let client = DeflateConfig::new().client_no_context_takeover(true).server_max_window_bits(10);
+    let server = DeflateConfig::new()
+        .with_server_no_context_takeover(true)
+        .with_client_max_window_bits(Some(9));
+    let client =
+        DeflateConfig::new().with_client_no_context_takeover(true).with_server_max_window_bits(10);
     exchange(server, client, false);
 }
 

@@ -105,7 +105,7 @@ fn an_invalid_request_gets_its_http_error() {
 fn the_origin_policy_refuses_with_403() {
     let mut options = ServerOptions::default();
     options.handshake =
-        ServerConfig::new().origin_policy(OriginPolicy::AllowList(&["https://good.example"]));
+        ServerConfig::new().with_origin_policy(OriginPolicy::AllowList(&["https://good.example"]));
     let (addr, handle) = server(move |stream| echo(stream, &options));
     let mut client = ClientOptions::default();
     client.origin = Some("https://evil.example".into());
@@ -183,8 +183,8 @@ fn keepalive_pings_and_drops_a_silent_peer() {
         options.socket.config = options
             .socket
             .config
-            .keepalive(Some(CoreDuration::from_millis(100)))
-            .keepalive_timeout(CoreDuration::from_millis(200));
+            .with_keepalive(Some(CoreDuration::from_millis(100)))
+            .with_keepalive_timeout(CoreDuration::from_millis(200));
         let (mut socket, _) = barews_std::accept_with(stream, &options).unwrap();
         socket.read()
     });
@@ -319,7 +319,8 @@ fn a_hijacked_stream_keeps_the_bytes_read_past_the_head() {
 fn a_close_the_peer_never_answers_times_out() {
     let (addr, handle) = server(|stream| {
         let mut options = ServerOptions::default();
-        options.socket.config = options.socket.config.close_timeout(CoreDuration::from_millis(200));
+        options.socket.config =
+            options.socket.config.with_close_timeout(CoreDuration::from_millis(200));
         let (mut socket, _) = barews_std::accept_with(stream, &options).unwrap();
         let start = Instant::now();
         (socket.close(CloseCode::NORMAL, "bye"), start.elapsed())

@@ -137,10 +137,10 @@ fn main() {
             "barews-deflate (no takeover, 9 bits)",
             Some(
                 DeflateConfig::new()
-                    .server_no_context_takeover(true)
-                    .client_no_context_takeover(true)
-                    .server_max_window_bits(9)
-                    .client_max_window_bits(Some(9)),
+                    .with_server_no_context_takeover(true)
+                    .with_client_no_context_takeover(true)
+                    .with_server_max_window_bits(9)
+                    .with_client_max_window_bits(Some(9)),
             ),
         ),
         ratchet_row("ratchet, no deflate", false),

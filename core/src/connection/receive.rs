@@ -289,7 +289,7 @@ impl<S: Side> Connection<S> {
     #[cfg_attr(target_pointer_width = "64", inline)]
     fn start_data_frame(&mut self, header: &FrameHeader) -> Result<FrameProgress, ProtocolError> {
         let len = header.payload_len;
-        if len > self.config.get_max_frame_len() {
+        if len > self.config.max_frame_len() {
             return Err(ProtocolError::FrameTooLarge);
         }
         let message = match (header.opcode, self.inbound.message.as_mut()) {
@@ -311,7 +311,7 @@ impl<S: Side> Connection<S> {
             }
         };
         // A compressed message is measured by what it inflates to.
-        if !message.compressed && exceeds(message.len, len, self.config.get_max_message_len()) {
+        if !message.compressed && exceeds(message.len, len, self.config.max_message_len()) {
             return Err(ProtocolError::MessageTooLarge);
         }
         message.len += len;
@@ -419,7 +419,7 @@ impl<S: Side> Connection<S> {
         let produced = step.output.len();
         message.inflated =
             message.inflated.saturating_add(u64::try_from(produced).unwrap_or(u64::MAX));
-        if message.inflated > self.config.get_max_message_len() {
+        if message.inflated > self.config.max_message_len() {
             return Err(ProtocolError::MessageTooLarge);
         }
         let output: &'b [u8] = &window[step.output];
@@ -468,7 +468,7 @@ impl<S: Side> Connection<S> {
                 // RFC 6455 section 5.5.2: answer unless the peer closed
                 // (it cannot have: nothing is read after its Close). The
                 // Pong must still go out before this end's Close.
-                if self.config.get_auto_pong() && (!self.close_sent || self.outbox.has_close()) {
+                if self.config.auto_pong() && (!self.close_sent || self.outbox.has_close()) {
                     self.outbox.queue_pong(payload);
                 }
                 Event::Ping(payload)
@@ -477,7 +477,7 @@ impl<S: Side> Connection<S> {
             _ => {
                 let close = CloseFrame::parse(payload)?;
                 self.close_received = true;
-                if self.config.get_auto_close() && !self.close_sent {
+                if self.config.auto_close() && !self.close_sent {
                     // Echo the code (RFC 6455 section 5.5.1), without the
                     // reason.
                     self.queue_close(close.code, b"");

@@ -94,7 +94,7 @@ impl<S: Side> Connection<S> {
         if self.deflate.as_ref().is_some_and(|d| payload.len() >= d.min_size) {
             return self.send_compressed(kind, payload, out);
         }
-        let fragment = self.config.get_fragment_size().map_or(payload.len(), |size| size.max(1));
+        let fragment = self.config.fragment_size().map_or(payload.len(), |size| size.max(1));
         let frames = || {
             let count = payload.len().div_ceil(fragment.max(1)).max(1);
             (0..count).map(move |i| {
@@ -132,7 +132,7 @@ impl<S: Side> Connection<S> {
     ) -> Result<usize, SendError> {
         let Some(deflate) = self.deflate.as_mut() else { return Err(SendError::Closed) };
         let bound = deflate.compressor.bound(payload.len());
-        let fragment = self.config.get_fragment_size().unwrap_or(usize::MAX).max(1);
+        let fragment = self.config.fragment_size().unwrap_or(usize::MAX).max(1);
         let max_header = Self::frame_len(usize::MAX >> 1) - (usize::MAX >> 1);
         let required = bound
             .div_ceil(fragment)

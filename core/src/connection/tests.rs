@@ -415,7 +415,7 @@ fn frames_after_the_peers_close_are_discarded() {
     // The echo went out, and nothing after it.
     assert_eq!(t.sent, [0x88, 0x02, 0x03, 0xe8]);
     // Without automatic replies the caller can still answer.
-    let mut conn = Connection::server(Config::new().auto_close(false));
+    let mut conn = Connection::server(Config::new().with_auto_close(false));
     feed(&mut conn, &input);
     assert_eq!(conn.state(), State::CloseReceived);
     conn.close(CloseCode::NORMAL, "bye").unwrap();
@@ -433,8 +433,8 @@ fn a_ping_after_our_unsent_close_is_answered_first() {
 #[test]
 fn payload_inside_one_long_frame_keeps_the_keepalive_quiet() {
     let config = Config::new()
-        .keepalive(Some(Duration::from_secs(10)))
-        .keepalive_timeout(Duration::from_secs(5));
+        .with_keepalive(Some(Duration::from_secs(10)))
+        .with_keepalive_timeout(Duration::from_secs(5));
     let mut conn = Connection::server(config);
     conn.handle_timeout(Instant::ZERO);
     let mut input = client_frame(0x82, &vec![0u8; 100_000]);
@@ -450,7 +450,8 @@ fn payload_inside_one_long_frame_keeps_the_keepalive_quiet() {
 
 #[test]
 fn limits_fail_with_1009_from_the_header_alone() {
-    let small = || Connection::server(Config::new().max_frame_len(1000).max_message_len(1500));
+    let small =
+        || Connection::server(Config::new().with_max_frame_len(1000).with_max_message_len(1500));
     // Only the header of a 2000-byte frame is given.
     let header = &client_frame(0x82, &[0; 2000])[..8];
     violation(small, header, ProtocolError::FrameTooLarge);
@@ -504,7 +505,7 @@ fn closing_first_waits_for_the_peer_and_still_delivers_data() {
 
 #[test]
 fn without_auto_close_the_caller_answers() {
-    let mut conn = Connection::server(Config::new().auto_close(false));
+    let mut conn = Connection::server(Config::new().with_auto_close(false));
     let t = feed(&mut conn, &client_frame(0x88, b"\x0f\xa0"));
     assert_eq!(t.sent, b"");
     assert_eq!(conn.state(), State::CloseReceived);
@@ -517,7 +518,7 @@ fn without_auto_close_the_caller_answers() {
 
 #[test]
 fn without_auto_pong_no_pong_is_queued() {
-    let mut conn = Connection::server(Config::new().auto_pong(false));
+    let mut conn = Connection::server(Config::new().with_auto_pong(false));
     let t = feed(&mut conn, &client_frame(0x89, b"x"));
     assert_eq!((t.seen, t.sent), (vec![Seen::Ping(b"x".to_vec())], vec![]));
     conn.pong(b"x").unwrap();
@@ -551,7 +552,7 @@ fn client_frames_are_masked_with_a_fresh_key_each() {
 
 #[test]
 fn messages_are_fragmented_at_the_configured_size() {
-    let mut conn = Connection::server(Config::new().fragment_size(Some(4)));
+    let mut conn = Connection::server(Config::new().with_fragment_size(Some(4)));
     let mut out = [0u8; 64];
     let n = conn.send(DataKind::Text, b"abcdefghij", &mut out).unwrap();
     assert_eq!(&out[..n], b"\x01\x04abcd\x00\x04efgh\x80\x02ij".as_slice(),);
@@ -647,7 +648,7 @@ fn header_only_encoding_lets_the_caller_write_the_payload() {
 
 #[test]
 fn what_one_side_sends_the_other_receives() {
-    let mut alice = Connection::client(Config::new().fragment_size(Some(7)), || [9, 8, 7, 6]);
+    let mut alice = Connection::client(Config::new().with_fragment_size(Some(7)), || [9, 8, 7, 6]);
     let mut bob = server();
     let mut wire = vec![0u8; 4096];
     let mut len = 0;
@@ -690,8 +691,8 @@ fn no_timer_runs_by_default() {
 #[test]
 fn keepalive_pings_after_a_silent_interval_and_gives_up_without_an_answer() {
     let config = Config::new()
-        .keepalive(Some(Duration::from_secs(10)))
-        .keepalive_timeout(Duration::from_secs(5));
+        .with_keepalive(Some(Duration::from_secs(10)))
+        .with_keepalive_timeout(Duration::from_secs(5));
     let mut conn = Connection::server(config);
     // Due at once, to learn the time.
     assert_eq!(conn.poll_timeout(), Some(Instant::ZERO));
@@ -717,8 +718,8 @@ fn keepalive_pings_after_a_silent_interval_and_gives_up_without_an_answer() {
 #[test]
 fn an_answer_to_the_keepalive_ping_keeps_the_connection() {
     let config = Config::new()
-        .keepalive(Some(Duration::from_secs(10)))
-        .keepalive_timeout(Duration::from_secs(5));
+        .with_keepalive(Some(Duration::from_secs(10)))
+        .with_keepalive_timeout(Duration::from_secs(5));
     let mut conn = Connection::server(config);
     conn.handle_timeout(Instant::ZERO);
     conn.handle_timeout(Instant::from_millis(10_000));
@@ -731,7 +732,7 @@ fn an_answer_to_the_keepalive_ping_keeps_the_connection() {
 
 #[test]
 fn the_close_handshake_times_out() {
-    let mut conn = Connection::server(Config::new().close_timeout(Duration::from_millis(500)));
+    let mut conn = Connection::server(Config::new().with_close_timeout(Duration::from_millis(500)));
     conn.close(CloseCode::NORMAL, "").unwrap();
     assert_eq!(conn.poll_timeout(), Some(Instant::ZERO));
     assert_eq!(conn.handle_timeout(Instant::from_millis(100)), None);

@@ -45,7 +45,7 @@ impl Timers {
     pub(super) const fn new(config: &Config) -> Self {
         Timers {
             now: Instant::ZERO,
-            keepalive: if config.get_keepalive().is_some() { Timer::Due } else { Timer::Off },
+            keepalive: if config.keepalive().is_some() { Timer::Due } else { Timer::Off },
             keepalive_deadline: Timer::Off,
             close_deadline: Timer::Off,
             traffic: false,
@@ -94,8 +94,7 @@ impl<S: Side> Connection<S> {
         let expired = match state {
             State::CloseSent => match t.close_deadline {
                 Timer::Due => {
-                    t.close_deadline =
-                        Timer::At(now.saturating_add(self.config.get_close_timeout()));
+                    t.close_deadline = Timer::At(now.saturating_add(self.config.close_timeout()));
                     None
                 }
                 Timer::At(at) if now >= at => Some(Expired::CloseHandshake),
@@ -112,7 +111,7 @@ impl<S: Side> Connection<S> {
     }
 
     fn keepalive_tick(&mut self, now: Instant) -> Option<Expired> {
-        let interval = self.config.get_keepalive()?;
+        let interval = self.config.keepalive()?;
         let t = &mut self.timers;
         if let Timer::At(at) = t.keepalive_deadline {
             if now >= at {
@@ -127,7 +126,7 @@ impl<S: Side> Connection<S> {
             Timer::At(at) if now >= at => {
                 if !t.traffic && t.keepalive_deadline == Timer::Off && !self.outbox.has_ping() {
                     self.outbox.queue_ping(b"");
-                    let timeout = self.config.get_keepalive_timeout();
+                    let timeout = self.config.keepalive_timeout();
                     t.keepalive_deadline = Timer::At(now.saturating_add(timeout));
                 }
                 t.traffic = false;

@@ -14,7 +14,7 @@ pub const NAME: &str = "permessage-deflate";
 ///
 /// // A server that keeps no compression context between messages it
 /// // sends, saving memory on idle connections.
-/// let config = DeflateConfig::new().server_no_context_takeover(true);
+/// let config = DeflateConfig::new().with_server_no_context_takeover(true);
 /// # let _ = config;
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,7 +45,7 @@ impl DeflateConfig {
     /// Ask (or, as a server, decide) that the server resets its compressor
     /// after every message.
     #[must_use]
-    pub const fn server_no_context_takeover(mut self, on: bool) -> Self {
+    pub const fn with_server_no_context_takeover(mut self, on: bool) -> Self {
         self.server_no_context_takeover = on;
         self
     }
@@ -53,14 +53,14 @@ impl DeflateConfig {
     /// Ask (or, as a server, decide) that the client resets its compressor
     /// after every message.
     #[must_use]
-    pub const fn client_no_context_takeover(mut self, on: bool) -> Self {
+    pub const fn with_client_no_context_takeover(mut self, on: bool) -> Self {
         self.client_no_context_takeover = on;
         self
     }
 
     /// The largest window (8-15 bits) the server may compress with.
     #[must_use]
-    pub const fn server_max_window_bits(mut self, bits: u8) -> Self {
+    pub const fn with_server_max_window_bits(mut self, bits: u8) -> Self {
         self.server_max_window_bits = clamp_bits(bits);
         self
     }
@@ -69,7 +69,7 @@ impl DeflateConfig {
     /// without one for `None`); as a server: the largest client window to
     /// accept when the client offers the parameter.
     #[must_use]
-    pub const fn client_max_window_bits(mut self, bits: Option<u8>) -> Self {
+    pub const fn with_client_max_window_bits(mut self, bits: Option<u8>) -> Self {
         self.client_max_window_bits = match bits {
             Some(bits) => Some(clamp_bits(bits)),
             None => None,
@@ -79,25 +79,25 @@ impl DeflateConfig {
 
     /// The compression level, 0 (store) to 9 (smallest, slowest).
     #[must_use]
-    pub const fn level(mut self, level: u8) -> Self {
+    pub const fn with_level(mut self, level: u8) -> Self {
         self.level = if level > 9 { 9 } else { level };
         self
     }
 
     /// Messages shorter than this are sent uncompressed.
     #[must_use]
-    pub const fn min_size(mut self, bytes: usize) -> Self {
+    pub const fn with_min_size(mut self, bytes: usize) -> Self {
         self.min_size = bytes;
         self
     }
 
     /// The compression level.
-    pub const fn get_level(&self) -> u8 {
+    pub const fn level(&self) -> u8 {
         self.level
     }
 
     /// The size below which messages are sent uncompressed.
-    pub const fn get_min_size(&self) -> usize {
+    pub const fn min_size(&self) -> usize {
         self.min_size
     }
 
@@ -431,7 +431,7 @@ mod tests {
             response(&ours, &["permessage-deflate; client_max_window_bits=9"]).as_deref(),
             Some("permessage-deflate; client_max_window_bits=9")
         );
-        let limited = DeflateConfig::new().client_max_window_bits(Some(10));
+        let limited = DeflateConfig::new().with_client_max_window_bits(Some(10));
         assert_eq!(
             response(&limited, &["permessage-deflate; client_max_window_bits"]).as_deref(),
             Some("permessage-deflate; client_max_window_bits=10")
@@ -482,12 +482,12 @@ mod tests {
             ours.accept_response("permessage-deflate; foo"),
             Err(NegotiationError::Malformed)
         );
-        let strict = DeflateConfig::new().server_no_context_takeover(true);
+        let strict = DeflateConfig::new().with_server_no_context_takeover(true);
         assert_eq!(
             strict.accept_response("permessage-deflate"),
             Err(NegotiationError::ContextTakeover)
         );
-        let small = DeflateConfig::new().server_max_window_bits(10);
+        let small = DeflateConfig::new().with_server_max_window_bits(10);
         assert_eq!(
             small.accept_response("permessage-deflate"),
             Err(NegotiationError::BadWindowBits)
@@ -502,10 +502,10 @@ mod tests {
     fn the_default_offer_and_a_full_offer_are_written() {
         let mut out = String::new();
         DeflateConfig::new()
-            .server_no_context_takeover(true)
-            .client_no_context_takeover(true)
-            .server_max_window_bits(10)
-            .client_max_window_bits(Some(12))
+            .with_server_no_context_takeover(true)
+            .with_client_no_context_takeover(true)
+            .with_server_max_window_bits(10)
+            .with_client_max_window_bits(Some(12))
             .write_offer(&mut out)
             .unwrap();
         assert_eq!(

@@ -99,8 +99,8 @@ fn rfc7692_context_takeover_shares_history_across_messages() {
 
 #[test]
 fn hello_compresses_to_the_rfc_bytes_then_to_a_shorter_back_reference() {
-    let mut server =
-        Connection::server(Config::new()).with_deflate(params(DeflateConfig::new().min_size(0)));
+    let mut server = Connection::server(Config::new())
+        .with_deflate(params(DeflateConfig::new().with_min_size(0)));
     let mut out = [0u8; 128];
     let n = server.send(DataKind::Text, b"Hello", &mut out).unwrap();
     assert_eq!(&out[..n], [0xc1, 0x07, 0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00]);
@@ -138,7 +138,7 @@ fn a_compression_bomb_ends_in_1009_with_bounded_memory() {
     let mut out = vec![0u8; (4 << 20) + 4096];
     let n = sender.send(DataKind::Binary, &zeros, &mut out).unwrap();
     assert!(n < 20 * 1024, "compressed to {n} bytes");
-    let mut receiver = Connection::client(Config::new().max_message_len(64 * 1024), || [0; 4])
+    let mut receiver = Connection::client(Config::new().with_max_message_len(64 * 1024), || [0; 4])
         .with_deflate(params(DeflateConfig::new()));
     assert_eq!(receive_all(&mut receiver, &out[..n], 4096), Err(ProtocolError::MessageTooLarge));
     assert_eq!(ProtocolError::MessageTooLarge.close_code().0, 1009);
@@ -179,8 +179,9 @@ fn round_trip(sender_config: DeflateConfig, fragment: Option<usize>) {
     let agreed =
         sender_config.accept_offer(["permessage-deflate; client_max_window_bits"]).unwrap();
     // Client to server.
-    let mut client = Connection::client(Config::new().fragment_size(fragment), || [9, 8, 7, 6])
-        .with_deflate(agreed);
+    let mut client =
+        Connection::client(Config::new().with_fragment_size(fragment), || [9, 8, 7, 6])
+            .with_deflate(agreed);
     let mut wire = Vec::new();
     for (kind, payload) in &messages {
         let mut out = vec![0u8; payload.len() * 2 + 1024];
@@ -196,7 +197,8 @@ fn round_trip(sender_config: DeflateConfig, fragment: Option<usize>) {
         );
     }
     // Server to client.
-    let mut server = Connection::server(Config::new().fragment_size(fragment)).with_deflate(agreed);
+    let mut server =
+        Connection::server(Config::new().with_fragment_size(fragment)).with_deflate(agreed);
     let mut wire = Vec::new();
     for (kind, payload) in &messages {
         let mut out = vec![0u8; payload.len() * 2 + 1024];
@@ -222,7 +224,9 @@ fn messages_round_trip_with_context_takeover() {
 #[test]
 fn messages_round_trip_without_context_takeover() {
     round_trip(
-        DeflateConfig::new().server_no_context_takeover(true).client_no_context_takeover(true),
+        DeflateConfig::new()
+            .with_server_no_context_takeover(true)
+            .with_client_no_context_takeover(true),
         None,
     );
 }
@@ -230,7 +234,7 @@ fn messages_round_trip_without_context_takeover() {
 #[test]
 fn messages_round_trip_with_small_windows() {
     round_trip(
-        DeflateConfig::new().server_max_window_bits(9).client_max_window_bits(Some(8)),
+        DeflateConfig::new().with_server_max_window_bits(9).with_client_max_window_bits(Some(8)),
         Some(4096),
     );
 }

@@ -240,7 +240,7 @@ impl<B: Buffer> Input<B> {
                 // dropped.
                 self.start = 0;
                 self.end = 0;
-                let timeout = conn.config().get_close_timeout();
+                let timeout = conn.config().close_timeout();
                 let now = if C::TICKS { Some(clock.now()) } else { None };
                 let deadline =
                     now.map(|now| self.closing_since.get_or_insert(now).saturating_add(timeout));

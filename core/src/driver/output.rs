@@ -376,7 +376,7 @@ impl<B: Buffer> Output<B> {
 
 /// The largest frame payload the configuration allows.
 fn fragment_size<S: Side>(conn: &Connection<S>) -> usize {
-    conn.config().get_fragment_size().map_or(usize::MAX, |size| size.max(1))
+    conn.config().fragment_size().map_or(usize::MAX, |size| size.max(1))
 }
 
 impl<B> core::fmt::Debug for Output<B> {

@@ -142,7 +142,7 @@ fn a_client_waits_for_the_server_to_end_the_transport_after_the_closing_handshak
 
 #[test]
 fn a_client_gives_up_waiting_for_the_server_after_the_close_timeout() {
-    let config = Config::new().close_timeout(Duration::from_millis(500));
+    let config = Config::new().with_close_timeout(Duration::from_millis(500));
     let mut conn = Connection::client(config, || [0; 4]);
     conn.close(CloseCode::NORMAL, "").unwrap();
     let (mut rx, mut tx) = ([0u8; 256], [0u8; 256]);
@@ -241,7 +241,7 @@ fn send_all<S: Side, B: Buffer>(
 #[test]
 fn a_message_larger_than_the_send_buffer_streams_through_it_in_frames() {
     let text = "große Grüße ".repeat(400);
-    let config = Config::new().fragment_size(Some(1000));
+    let config = Config::new().with_fragment_size(Some(1000));
     let mut server = server_with(config, 256, 256);
     let mut wire = Vec::new();
     let mut rest = text.as_bytes();
@@ -292,7 +292,7 @@ fn invalid_text_is_refused_before_any_of_it_is_queued() {
 
 #[test]
 fn a_pong_owed_while_a_message_streams_out_goes_between_its_frames() {
-    let config = Config::new().fragment_size(Some(200));
+    let config = Config::new().with_fragment_size(Some(200));
     let (mut rx, mut tx) = ([0u8; 256], [0u8; 256]);
     let mut driver = Driver::new(Connection::server(config), &mut rx[..], &mut tx[..]).unwrap();
     let payload = vec![7u8; 600];

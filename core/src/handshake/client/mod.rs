@@ -10,7 +10,7 @@
 //! ```
 //! use barews::handshake::client::{ClientHandshake, ClientRequest, ResponseStatus};
 //!
-//! let request = ClientRequest::new("example.com", "/chat?room=1").port(8080);
+//! let request = ClientRequest::new("example.com", "/chat?room=1").with_port(8080);
 //! let handshake = ClientHandshake::new(request, *b"the sample nonce")?;
 //! let mut out = [0u8; 256];
 //! let len = handshake.write_request(&mut out)?;
@@ -99,7 +99,7 @@ impl<'r, const MAX_HEADERS: usize> ClientHandshake<'r, MAX_HEADERS> {
     /// Sets the largest response head accepted, in bytes (default
     /// [`DEFAULT_MAX_HEAD_LEN`]).
     #[must_use]
-    pub fn max_head_len(mut self, bytes: usize) -> Self {
+    pub fn with_max_head_len(mut self, bytes: usize) -> Self {
         self.max_head_len = bytes;
         self
     }
@@ -121,19 +121,19 @@ impl<'r, const MAX_HEADERS: usize> ClientHandshake<'r, MAX_HEADERS> {
         let key = self.key();
         write_all_or_nothing(out, |e| {
             e.str("GET ");
-            e.str(request.get_path());
+            e.str(request.path());
             e.str(" HTTP/1.1\r\nHost: ");
             request.write_host(e);
             // Adjacent literals as one piece: each call costs code.
             e.str("\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ");
             e.bytes(key.as_bytes());
             e.str("\r\nSec-WebSocket-Version: 13\r\n");
-            if let Some(origin) = request.get_origin() {
+            if let Some(origin) = request.origin() {
                 e.header("Origin", origin);
             }
-            if !request.get_protocols().is_empty() {
+            if !request.protocols().is_empty() {
                 e.str("Sec-WebSocket-Protocol: ");
-                for (i, protocol) in request.get_protocols().iter().enumerate() {
+                for (i, protocol) in request.protocols().iter().enumerate() {
                     if i > 0 {
                         e.str(", ");
                     }
@@ -141,10 +141,10 @@ impl<'r, const MAX_HEADERS: usize> ClientHandshake<'r, MAX_HEADERS> {
                 }
                 e.str("\r\n");
             }
-            if let Some(extensions) = request.get_extensions() {
+            if let Some(extensions) = request.extensions() {
                 e.header("Sec-WebSocket-Extensions", extensions);
             }
-            for (name, value) in request.get_headers() {
+            for (name, value) in request.headers() {
                 e.header(name, value);
             }
             e.str("\r\n");

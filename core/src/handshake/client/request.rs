@@ -12,11 +12,11 @@ use core::fmt;
 /// use barews::handshake::client::ClientRequest;
 ///
 /// let request = ClientRequest::new("example.com", "/ws")
-///     .secure(true)
-///     .origin(Some("https://example.com"))
-///     .protocols(&["chat.v2", "chat.v1"])
-///     .headers(&[("Authorization", "Bearer t0ken")]);
-/// assert_eq!(request.get_path(), "/ws");
+///     .with_secure(true)
+///     .with_origin(Some("https://example.com"))
+///     .with_protocols(&["chat.v2", "chat.v1"])
+///     .with_headers(&[("Authorization", "Bearer t0ken")]);
+/// assert_eq!(request.path(), "/ws");
 /// ```
 #[derive(Debug, Clone, Copy)]
 #[non_exhaustive]
@@ -50,7 +50,7 @@ impl<'a> ClientRequest<'a> {
     /// The server's port. The `Host` header names it unless it is the
     /// scheme's default (80 for `ws://`, 443 for `wss://`).
     #[must_use]
-    pub const fn port(mut self, port: u16) -> Self {
+    pub const fn with_port(mut self, port: u16) -> Self {
         self.port = Some(port);
         self
     }
@@ -58,21 +58,21 @@ impl<'a> ClientRequest<'a> {
     /// Whether the connection runs over TLS (`wss://`). Only the default
     /// port depends on it here.
     #[must_use]
-    pub const fn secure(mut self, secure: bool) -> Self {
+    pub const fn with_secure(mut self, secure: bool) -> Self {
         self.secure = secure;
         self
     }
 
     /// The `Origin` header to send (browsers always send one).
     #[must_use]
-    pub const fn origin(mut self, origin: Option<&'a str>) -> Self {
+    pub const fn with_origin(mut self, origin: Option<&'a str>) -> Self {
         self.origin = origin;
         self
     }
 
     /// The subprotocols to offer, most preferred first.
     #[must_use]
-    pub const fn protocols(mut self, protocols: &'a [&'a str]) -> Self {
+    pub const fn with_protocols(mut self, protocols: &'a [&'a str]) -> Self {
         self.protocols = protocols;
         self
     }
@@ -80,7 +80,7 @@ impl<'a> ClientRequest<'a> {
     /// The `Sec-WebSocket-Extensions` offer, such as
     /// `"permessage-deflate; client_max_window_bits"`.
     #[must_use]
-    pub const fn extensions(mut self, extensions: Option<&'a str>) -> Self {
+    pub const fn with_extensions(mut self, extensions: Option<&'a str>) -> Self {
         self.extensions = extensions;
         self
     }
@@ -88,19 +88,19 @@ impl<'a> ClientRequest<'a> {
     /// Extra request headers, such as `Authorization` or `Cookie`. They
     /// may not repeat the headers the handshake writes itself.
     #[must_use]
-    pub const fn headers(mut self, headers: &'a [(&'a str, &'a str)]) -> Self {
+    pub const fn with_headers(mut self, headers: &'a [(&'a str, &'a str)]) -> Self {
         self.headers = headers;
         self
     }
 
     /// The host, as given.
-    pub const fn get_host(&self) -> &'a str {
+    pub const fn host(&self) -> &'a str {
         self.host
     }
 
     /// The port the `Host` header names: the explicit one, else the
     /// scheme's default.
-    pub const fn get_port(&self) -> u16 {
+    pub const fn port(&self) -> u16 {
         match self.port {
             Some(port) => port,
             None => self.default_port(),
@@ -108,27 +108,27 @@ impl<'a> ClientRequest<'a> {
     }
 
     /// The request target.
-    pub const fn get_path(&self) -> &'a str {
+    pub const fn path(&self) -> &'a str {
         self.path
     }
 
     /// The Origin, if any.
-    pub const fn get_origin(&self) -> Option<&'a str> {
+    pub const fn origin(&self) -> Option<&'a str> {
         self.origin
     }
 
     /// The offered subprotocols.
-    pub const fn get_protocols(&self) -> &'a [&'a str] {
+    pub const fn protocols(&self) -> &'a [&'a str] {
         self.protocols
     }
 
     /// The extension offer, if any.
-    pub const fn get_extensions(&self) -> Option<&'a str> {
+    pub const fn extensions(&self) -> Option<&'a str> {
         self.extensions
     }
 
     /// The extra headers.
-    pub const fn get_headers(&self) -> &'a [(&'a str, &'a str)] {
+    pub const fn headers(&self) -> &'a [(&'a str, &'a str)] {
         self.headers
     }
 
@@ -149,7 +149,7 @@ impl<'a> ClientRequest<'a> {
         if ipv6 {
             e.str("]");
         }
-        let port = self.get_port();
+        let port = self.port();
         if port != self.default_port() {
             e.str(":");
             e.decimal(usize::from(port));

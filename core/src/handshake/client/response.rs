@@ -103,7 +103,7 @@ impl<'a> Response<'a> {
                 // Exactly one token, and one the client offered. An offered
                 // one is a token: only a value matching none is looked at
                 // further (and a client offering none needs no UTF-8 check).
-                if !request.get_protocols().iter().any(|p| same(p.as_bytes(), selected)) {
+                if !request.protocols().iter().any(|p| same(p.as_bytes(), selected)) {
                     return Err(if is_token(selected) {
                         ResponseError::ProtocolNotOffered
                     } else {
@@ -121,7 +121,7 @@ impl<'a> Response<'a> {
 /// and must have been offered (RFC 6455 section 4.1, item 5 of the
 /// response checks).
 fn check_extensions(request: &ClientRequest<'_>, line: &[u8]) -> Result<(), ResponseError> {
-    let offers = request.get_extensions().unwrap_or_default().as_bytes();
+    let offers = request.extensions().unwrap_or_default().as_bytes();
     if !is_safe_value(line) {
         return Err(ResponseError::InvalidExtension);
     }

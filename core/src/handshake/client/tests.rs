@@ -12,9 +12,9 @@ const OFFERED: &[&str] = &["chat", "superchat"];
 
 fn rfc_handshake() -> ClientHandshake<'static> {
     let request = ClientRequest::new("server.example.com", "/chat")
-        .origin(Some("http://example.com"))
-        .protocols(OFFERED)
-        .extensions(Some("x-foo; a=1, x-bar"));
+        .with_origin(Some("http://example.com"))
+        .with_protocols(OFFERED)
+        .with_extensions(Some("x-foo; a=1, x-bar"));
     ClientHandshake::new(request, RFC_NONCE).unwrap()
 }
 
@@ -84,18 +84,19 @@ fn host_header_names_the_port_only_when_not_default() {
         text.lines().nth(1).unwrap().to_string()
     };
     let base = ClientRequest::new("example.com", "/");
-    assert_eq!(host_line(base.port(80)), "Host: example.com");
-    assert_eq!(host_line(base.port(443)), "Host: example.com:443");
-    assert_eq!(host_line(base.secure(true).port(443)), "Host: example.com");
-    assert_eq!(host_line(base.secure(true).port(80)), "Host: example.com:80");
-    assert_eq!(host_line(base.port(9001)), "Host: example.com:9001");
-    assert_eq!(host_line(ClientRequest::new("::1", "/").port(9001)), "Host: [::1]:9001");
+    assert_eq!(host_line(base.with_port(80)), "Host: example.com");
+    assert_eq!(host_line(base.with_port(443)), "Host: example.com:443");
+    assert_eq!(host_line(base.with_secure(true).with_port(443)), "Host: example.com");
+    assert_eq!(host_line(base.with_secure(true).with_port(80)), "Host: example.com:80");
+    assert_eq!(host_line(base.with_port(9001)), "Host: example.com:9001");
+    assert_eq!(host_line(ClientRequest::new("::1", "/").with_port(9001)), "Host: [::1]:9001");
     assert_eq!(host_line(ClientRequest::new("[::1]", "/")), "Host: [::1]");
 }
 
 #[test]
 fn extra_headers_are_written_after_the_handshake_headers() {
-    let request = ClientRequest::new("a.example", "/").headers(&[("Authorization", "Bearer x")]);
+    let request =
+        ClientRequest::new("a.example", "/").with_headers(&[("Authorization", "Bearer x")]);
     let text = written(&ClientHandshake::new(request, RFC_NONCE).unwrap());
     assert!(text.ends_with("Sec-WebSocket-Version: 13\r\nAuthorization: Bearer x\r\n\r\n"));
 }
@@ -120,13 +121,13 @@ fn requests_that_would_break_the_head_are_refused() {
     check(ClientRequest::new("user@a.example", "/"), RequestError::InvalidHost);
     check(ClientRequest::new("a.example", "chat"), RequestError::InvalidPath);
     check(ClientRequest::new("a.example", "/a b"), RequestError::InvalidPath);
-    check(ok.origin(Some("")), RequestError::InvalidOrigin);
-    check(ok.origin(Some("http://a\r\n")), RequestError::InvalidOrigin);
-    check(ok.protocols(&["chat", "chat"]), RequestError::InvalidProtocol);
-    check(ok.protocols(&["a,b"]), RequestError::InvalidProtocol);
-    check(ok.extensions(Some("a b")), RequestError::InvalidExtension);
-    check(ok.headers(&[("Sec-WebSocket-Key", "x")]), RequestError::InvalidHeader);
-    check(ok.headers(&[("X", "a\nb")]), RequestError::InvalidHeader);
+    check(ok.with_origin(Some("")), RequestError::InvalidOrigin);
+    check(ok.with_origin(Some("http://a\r\n")), RequestError::InvalidOrigin);
+    check(ok.with_protocols(&["chat", "chat"]), RequestError::InvalidProtocol);
+    check(ok.with_protocols(&["a,b"]), RequestError::InvalidProtocol);
+    check(ok.with_extensions(Some("a b")), RequestError::InvalidExtension);
+    check(ok.with_headers(&[("Sec-WebSocket-Key", "x")]), RequestError::InvalidHeader);
+    check(ok.with_headers(&[("X", "a\nb")]), RequestError::InvalidHeader);
 }
 
 #[test]
@@ -238,7 +239,7 @@ fn old_or_malformed_responses_are_refused() {
 
 #[test]
 fn response_limits_are_enforced() {
-    let mut small = rfc_handshake().max_head_len(32);
+    let mut small = rfc_handshake().with_max_head_len(32);
     assert_eq!(small.receive(&response_with("")).unwrap_err(), ResponseError::HeadTooLarge);
     let request = ClientRequest::new("a", "/");
     let mut few = ClientHandshake::<'_, 3>::with_max_headers(request, RFC_NONCE).unwrap();

@@ -49,9 +49,9 @@ use super::{DEFAULT_MAX_HEAD_LEN, DEFAULT_MAX_HEADERS, HttpVersion};
 /// use barews::handshake::server::{OriginPolicy, ServerConfig};
 ///
 /// const CONFIG: ServerConfig = ServerConfig::new()
-///     .max_head_len(4096)
-///     .origin_policy(OriginPolicy::AllowList(&["https://example.com"]));
-/// assert_eq!(CONFIG.get_max_head_len(), 4096);
+///     .with_max_head_len(4096)
+///     .with_origin_policy(OriginPolicy::AllowList(&["https://example.com"]));
+/// assert_eq!(CONFIG.max_head_len(), 4096);
 /// ```
 #[derive(Debug, Clone, Copy)]
 #[non_exhaustive]
@@ -69,7 +69,7 @@ impl ServerConfig {
     /// The largest request head accepted, in bytes, blank line included.
     /// A longer head fails with [`HandshakeError::HeadTooLarge`] (431).
     #[must_use]
-    pub const fn max_head_len(mut self, bytes: usize) -> Self {
+    pub const fn with_max_head_len(mut self, bytes: usize) -> Self {
         self.max_head_len = bytes;
         self
     }
@@ -77,18 +77,18 @@ impl ServerConfig {
     /// Which `Origin` values are accepted. A refused one fails with
     /// [`HandshakeError::OriginRejected`] (403).
     #[must_use]
-    pub const fn origin_policy(mut self, policy: OriginPolicy) -> Self {
+    pub const fn with_origin_policy(mut self, policy: OriginPolicy) -> Self {
         self.origin_policy = policy;
         self
     }
 
     /// The configured head size limit.
-    pub const fn get_max_head_len(&self) -> usize {
+    pub const fn max_head_len(&self) -> usize {
         self.max_head_len
     }
 
     /// The configured Origin policy.
-    pub const fn get_origin_policy(&self) -> OriginPolicy {
+    pub const fn origin_policy(&self) -> OriginPolicy {
         self.origin_policy
     }
 }

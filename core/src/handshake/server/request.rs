@@ -299,7 +299,7 @@ impl<'a> Fields<'a> {
             Some(origin) => Some(visible_ascii(origin).ok_or(HandshakeError::InvalidOrigin)?),
             None => None,
         };
-        if !config.get_origin_policy().allows(origin, host) {
+        if !config.origin_policy().allows(origin, host) {
             return Err(HandshakeError::OriginRejected);
         }
         Ok(Request {
@@ -325,8 +325,8 @@ fn visible_ascii(value: &[u8]) -> Option<&str> {
 /// use barews::handshake::server::AcceptOptions;
 ///
 /// let options = AcceptOptions::new()
-///     .protocol(Some("chat"))
-///     .headers(&[("Server", "barews")]);
+///     .with_protocol(Some("chat"))
+///     .with_headers(&[("Server", "barews")]);
 /// # let _ = options;
 /// ```
 #[derive(Debug, Clone, Copy, Default)]
@@ -345,7 +345,7 @@ impl<'o> AcceptOptions<'o> {
 
     /// The subprotocol to select; it must be one the client offered.
     #[must_use]
-    pub const fn protocol(mut self, protocol: Option<&'o str>) -> Self {
+    pub const fn with_protocol(mut self, protocol: Option<&'o str>) -> Self {
         self.protocol = protocol;
         self
     }
@@ -353,14 +353,14 @@ impl<'o> AcceptOptions<'o> {
     /// The `Sec-WebSocket-Extensions` value to answer with; every extension
     /// named in it must have been offered.
     #[must_use]
-    pub const fn extensions(mut self, extensions: Option<&'o str>) -> Self {
+    pub const fn with_extensions(mut self, extensions: Option<&'o str>) -> Self {
         self.extensions = extensions;
         self
     }
 
     /// Extra response headers, such as `Set-Cookie` or `Server`.
     #[must_use]
-    pub const fn headers(mut self, headers: &'o [(&'o str, &'o str)]) -> Self {
+    pub const fn with_headers(mut self, headers: &'o [(&'o str, &'o str)]) -> Self {
         self.headers = headers;
         self
     }

@@ -335,7 +335,7 @@ fn subprotocols_and_extensions_must_be_well_formed() {
 #[test]
 fn origin_policy_refusal_gets_403() {
     const CONFIG: ServerConfig =
-        ServerConfig::new().origin_policy(OriginPolicy::AllowList(&["https://good.example"]));
+        ServerConfig::new().with_origin_policy(OriginPolicy::AllowList(&["https://good.example"]));
     let evil = request_with(&[], "Origin: https://evil.example\r\n");
     assert_rejected(CONFIG, &evil, HandshakeError::OriginRejected, "HTTP/1.1 403 Forbidden", None);
     let good = request_with(&[], "Origin: https://good.example\r\n");
@@ -347,7 +347,7 @@ fn origin_policy_refusal_gets_403() {
 
 #[test]
 fn heads_over_the_size_limit_get_431() {
-    let config = ServerConfig::new().max_head_len(64);
+    let config = ServerConfig::new().with_max_head_len(64);
     let too_large = "HTTP/1.1 431 Request Header Fields Too Large";
     // The head completes, but past the limit.
     assert_rejected(config, &request_with(&[], ""), HandshakeError::HeadTooLarge, too_large, None);
@@ -415,7 +415,7 @@ fn rfc_request() -> Request<'static> {
 #[test]
 fn accept_writes_the_exact_101_response() {
     let mut out = [0u8; 256];
-    let options = AcceptOptions::new().protocol(Some("chat"));
+    let options = AcceptOptions::new().with_protocol(Some("chat"));
     let len = rfc_request().accept(&options, &mut out).unwrap();
     assert_eq!(
         core::str::from_utf8(&out[..len]).unwrap(),
@@ -432,7 +432,8 @@ fn accept_writes_extensions_and_extra_headers() {
         panic!("complete")
     };
     let mut out = [0u8; 256];
-    let options = AcceptOptions::new().extensions(Some("x-bar")).headers(&[("Server", "barews")]);
+    let options =
+        AcceptOptions::new().with_extensions(Some("x-bar")).with_headers(&[("Server", "barews")]);
     let len = request.accept(&options, &mut out).unwrap();
     let text = core::str::from_utf8(&out[..len]).unwrap();
     assert!(
@@ -447,15 +448,15 @@ fn accept_refuses_choices_the_client_did_not_offer() {
     let mut out = [0u8; 256];
     let accept = |options: AcceptOptions<'_>, out: &mut [u8]| request.accept(&options, out);
     assert_eq!(
-        accept(AcceptOptions::new().protocol(Some("Chat")), &mut out),
+        accept(AcceptOptions::new().with_protocol(Some("Chat")), &mut out),
         Err(AcceptError::ProtocolNotOffered)
     );
     assert_eq!(
-        accept(AcceptOptions::new().extensions(Some("permessage-deflate")), &mut out),
+        accept(AcceptOptions::new().with_extensions(Some("permessage-deflate")), &mut out),
         Err(AcceptError::ExtensionNotOffered)
     );
     assert_eq!(
-        accept(AcceptOptions::new().extensions(Some("a b")), &mut out),
+        accept(AcceptOptions::new().with_extensions(Some("a b")), &mut out),
         Err(AcceptError::InvalidExtension)
     );
     for headers in [
@@ -464,7 +465,7 @@ fn accept_refuses_choices_the_client_did_not_offer() {
         &[("sec-websocket-accept", "forged")],
     ] {
         assert_eq!(
-            accept(AcceptOptions::new().headers(headers), &mut out),
+            accept(AcceptOptions::new().with_headers(headers), &mut out),
             Err(AcceptError::InvalidHeader)
         );
     }
