@@ -4,12 +4,11 @@
 //! receiver.
 
 use barews::ProtocolError;
-use barews::close::{CloseCode, CloseFrame};
+use barews::close::CloseCode;
 use barews::config::Config;
-use barews::connection::{
-    Client, Connection, DataKind, Event, Received, Role, SendError, Server, Side, State,
-};
+use barews::connection::{Client, Connection, DataKind, Role, SendError, Server, Side};
 use barews::frame::{FrameHeader, MAX_HEADER_LEN, OpCode, apply_mask};
+use barews_testkit::transcript::{self, Seen, Transcript};
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
 
@@ -83,196 +82,31 @@ fn split(bytes: &[u8], cuts: &[usize]) -> Vec<Vec<u8>> {
     bounds.windows(2).map(|window| bytes[window[0]..window[1]].to_vec()).collect()
 }
 
-/// What came out of a connection, with data chunks merged into messages so
-/// that transcripts of different chunkings compare equal.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Seen {
-    Text(String),
-    Binary(Vec<u8>),
-    Ping(Vec<u8>),
-    Pong(Vec<u8>),
-    Close(Option<u16>, String),
-    Error(ProtocolError),
-}
+// The reader harness (`Seen`, `Transcript`, `read`, `drain`, `frames`) is
+// shared with the core's connection tests through barews-testkit; these
+// wrappers turn its failures into proptest failures.
 
-/// Everything a receiving connection did with some input.
-#[derive(Debug, Default, PartialEq, Eq)]
-struct Transcript {
-    seen: Vec<Seen>,
-    /// Every byte `poll_transmit` produced.
-    sent: Vec<u8>,
-}
-
-/// An event copied out of the reader buffer.
-enum Owned {
-    Data { kind: DataKind, payload: Vec<u8>, first: bool, last: bool },
-    Other(Seen),
-}
-
-fn owned(event: Event<'_>) -> Owned {
-    match event {
-        Event::Data { kind, payload, first, last } => {
-            Owned::Data { kind, payload: payload.to_vec(), first, last }
-        }
-        Event::Ping(payload) => Owned::Other(Seen::Ping(payload.to_vec())),
-        Event::Pong(payload) => Owned::Other(Seen::Pong(payload.to_vec())),
-        Event::Close(close) => {
-            Owned::Other(Seen::Close(close.code.map(u16::from), close.reason.to_owned()))
-        }
-    }
-}
-
-/// Drains `poll_transmit` into `sent`, through a 131-byte buffer (which the
-/// core documents as always sufficient).
-fn drain<S: Side>(conn: &mut Connection<S>, sent: &mut Vec<u8>) -> Result<(), TestCaseError> {
-    let mut out = [0u8; 131];
-    loop {
-        let written = conn.poll_transmit(&mut out).map_err(fail)?;
-        if written == 0 {
-            return Ok(());
-        }
-        sent.extend_from_slice(&out[..written]);
-    }
-}
-
-/// Splits bytes written by a connection into frames: headers and unmasked
-/// payloads. Every byte must belong to a complete, valid frame.
-fn frames(mut bytes: &[u8]) -> Result<Vec<(FrameHeader, Vec<u8>)>, TestCaseError> {
-    let mut frames = Vec::new();
-    while !bytes.is_empty() {
-        let Some((header, header_len)) = FrameHeader::decode(bytes).map_err(fail)? else {
-            return Err(TestCaseError::fail("output ends inside a frame header"));
-        };
-        let len = usize::try_from(header.payload_len).map_err(fail)?;
-        let Some(payload) = bytes.get(header_len..header_len + len) else {
-            return Err(TestCaseError::fail("output ends inside a frame payload"));
-        };
-        let mut payload = payload.to_vec();
-        if let Some(key) = header.mask {
-            apply_mask(&mut payload, key, 0);
-        }
-        frames.push((header, payload));
-        bytes = &bytes[header_len + len..];
-    }
-    Ok(frames)
-}
-
-/// Feeds `wire` to `conn` as a reader would. The network delivers the bytes
-/// up to each cut point in turn; the reader copies what has arrived into a
-/// buffer of `capacity` bytes (at least 131), calls `receive` until it
-/// needs more, drops the consumed bytes and drains `poll_transmit` after
-/// every call.
-///
-/// Along the way it checks the `receive` contract: `consumed` is within the
-/// buffer, `first`/`last`/`kind` of data chunks are consistent, a completed
-/// text message is valid UTF-8, and on an error the connection has queued
-/// exactly the Close frame the error calls for and keeps returning the
-/// error.
+/// [`transcript::read`]: `wire` fed to `conn` through a `capacity`-byte
+/// reader buffer, delivered up to each cut in turn, the `receive` contract
+/// checked on the way.
 fn read<S: Side>(
     conn: &mut Connection<S>,
     wire: &[u8],
     cuts: &[usize],
     capacity: usize,
 ) -> Result<Transcript, TestCaseError> {
-    assert!(capacity >= 131, "a reader buffer must hold a whole control frame");
-    let mut transcript = Transcript::default();
-    let mut buf = vec![0u8; capacity];
-    let (mut filled, mut read, mut arrived) = (0, 0, 0);
-    let mut ends = cuts.iter().copied().filter(|&cut| cut <= wire.len()).chain([wire.len()]);
-    let mut message: Option<(DataKind, Vec<u8>)> = None;
-    loop {
-        // Call `receive` until it needs more bytes.
-        loop {
-            let (consumed, event) = match conn.receive(&mut buf[..filled]) {
-                Ok(Received { consumed, event }) => (consumed, event.map(owned)),
-                Err(error) => {
-                    check_failure(conn, error, &mut transcript.sent, &mut buf[..filled])?;
-                    transcript.seen.push(Seen::Error(error));
-                    return Ok(transcript);
-                }
-            };
-            prop_assert!(consumed <= filled, "consumed {} of {} bytes", consumed, filled);
-            // Otherwise the reader loop would see the same event forever.
-            prop_assert!(consumed > 0 || event.is_none(), "an event consumed no bytes");
-            drain(conn, &mut transcript.sent)?;
-            buf.copy_within(consumed..filled, 0);
-            filled -= consumed;
-            match event {
-                Some(Owned::Data { kind, payload, first, last }) => {
-                    prop_assert_eq!(first, message.is_none(), "first flag");
-                    let entry = message.get_or_insert((kind, Vec::new()));
-                    prop_assert_eq!(entry.0, kind, "kind changed inside a message");
-                    entry.1.extend_from_slice(&payload);
-                    if last {
-                        let Some((kind, bytes)) = message.take() else { unreachable!() };
-                        transcript.seen.push(match kind {
-                            DataKind::Text => match String::from_utf8(bytes) {
-                                Ok(text) => Seen::Text(text),
-                                Err(error) => {
-                                    return Err(fail(format_args!("text message: {error}")));
-                                }
-                            },
-                            DataKind::Binary => Seen::Binary(bytes),
-                        });
-                    }
-                }
-                Some(Owned::Other(seen)) => transcript.seen.push(seen),
-                None if consumed == 0 => break,
-                None => {}
-            }
-        }
-        // Read more: wait for the network if everything that arrived is
-        // already in the buffer.
-        while read == arrived {
-            match ends.next() {
-                Some(end) => arrived = end,
-                None => return Ok(transcript),
-            }
-        }
-        let n = (arrived - read).min(capacity - filled);
-        prop_assert!(n > 0, "the reader buffer is full and receive makes no progress");
-        buf[filled..filled + n].copy_from_slice(&wire[read..read + n]);
-        filled += n;
-        read += n;
-    }
+    transcript::read(conn, wire, cuts, capacity).map_err(fail)
 }
 
-/// After `receive` returned `error`: the connection is closed, owes exactly
-/// one Close frame carrying `error`'s code (none if it had already sent a
-/// Close), and returns the same error for any later input.
-fn check_failure<S: Side>(
-    conn: &mut Connection<S>,
-    error: ProtocolError,
-    sent: &mut Vec<u8>,
-    rest: &mut [u8],
-) -> Result<(), TestCaseError> {
-    let close_already_sent = frames(sent)?.iter().any(|(header, _)| header.opcode == OpCode::Close);
-    let mut owed = Vec::new();
-    drain(conn, &mut owed)?;
-    let owed_frames = frames(&owed)?;
-    if close_already_sent {
-        prop_assert!(owed_frames.is_empty(), "frames after our Close: {:?}", owed_frames);
-    } else {
-        prop_assert_eq!(owed_frames.len(), 1, "expected one Close, got {:?}", owed_frames);
-        let (header, payload) = &owed_frames[0];
-        prop_assert_eq!(header.opcode, OpCode::Close);
-        prop_assert_eq!(header.mask.is_some(), matches!(conn.role(), Role::Client));
-        let close = CloseFrame::parse(payload).map_err(fail)?;
-        let code = close.code.ok_or_else(|| TestCaseError::fail("Close without a code"))?;
-        prop_assert_eq!(code, error.close_code());
-        prop_assert!(code.is_valid_on_wire(), "code {} may not be sent", code);
-        prop_assert_eq!(close.reason, error.as_str());
-    }
-    sent.extend_from_slice(&owed);
-    prop_assert_eq!(conn.state(), State::Closed);
-    prop_assert_eq!(conn.failure(), Some(error));
-    // Sticky: the same error for the same bytes, no bytes, or fresh ones.
-    prop_assert_eq!(conn.receive(rest), Err(error));
-    prop_assert_eq!(conn.receive(&mut []), Err(error));
-    let mut fresh = [0x82, 0x80, 1, 2, 3, 4];
-    prop_assert_eq!(conn.receive(&mut fresh), Err(error));
-    prop_assert!(!conn.has_pending_transmit());
-    Ok(())
+/// [`transcript::drain`]: every byte `poll_transmit` has, into `sent`.
+fn drain<S: Side>(conn: &mut Connection<S>, sent: &mut Vec<u8>) -> Result<(), TestCaseError> {
+    transcript::drain(conn, sent).map_err(fail)
+}
+
+/// [`transcript::frames`]: bytes written by a connection as frames with
+/// unmasked payloads.
+fn frames(bytes: &[u8]) -> Result<Vec<(FrameHeader, Vec<u8>)>, TestCaseError> {
+    transcript::frames(bytes).map_err(fail)
 }
 
 // ---------------------------------------------------------------------------

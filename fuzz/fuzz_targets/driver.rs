@@ -14,6 +14,7 @@
 mod common;
 
 use arbitrary::Arbitrary;
+use barews_testkit::frame;
 use barews::config::Config;
 use barews::connection::{Connection, Event, Server};
 use barews::driver::{Action, Driver, End, MIN_BUFFER};
@@ -39,30 +40,6 @@ struct Case {
     parts: Vec<Part>,
 }
 
-fn frame(first: u8, key: Option<[u8; 4]>, payload: &[u8]) -> Vec<u8> {
-    let mask_bit = if key.is_some() { 0x80 } else { 0 };
-    let mut out = vec![first];
-    match payload.len() {
-        len @ 0..=125 => out.push(mask_bit | len as u8),
-        len @ 126..=0xFFFF => {
-            out.push(mask_bit | 126);
-            out.extend_from_slice(&(len as u16).to_be_bytes());
-        }
-        len => {
-            out.push(mask_bit | 127);
-            out.extend_from_slice(&(len as u64).to_be_bytes());
-        }
-    }
-    match key {
-        Some(key) => {
-            out.extend_from_slice(&key);
-            out.extend(payload.iter().zip(key.iter().cycle()).map(|(b, k)| b ^ k));
-        }
-        None => out.extend_from_slice(payload),
-    }
-    out
-}
-
 /// The next size from `sizes`, cycling; at least 1.
 fn next(sizes: &[u8], at: &mut usize) -> usize {
     let size = if sizes.is_empty() { usize::MAX } else { usize::from(sizes[*at % sizes.len()]) };
@@ -74,7 +51,7 @@ fuzz_target!(|case: Case| {
     let mut input = Vec::new();
     for part in &case.parts {
         match part {
-            Part::Frame { first, key, payload } => input.extend(frame(*first, *key, payload)),
+            Part::Frame { first, key, payload } => input.extend(frame(*first, payload, *key)),
             Part::Raw(bytes) => input.extend_from_slice(bytes),
         }
     }

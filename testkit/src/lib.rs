@@ -1,7 +1,15 @@
-//! Test support for the barews crates: WebSocket frames built by hand,
-//! byte by byte from RFC 6455 section 5.2, without the encoder the tests
-//! check. It depends on nothing (not even barews), so the core's own unit
-//! tests can use it as well as the adapters' and the conformance tests.
+//! Test support for the barews crates.
+//!
+//! - WebSocket frames built by hand, byte by byte from RFC 6455 section
+//!   5.2, without the encoder the tests check ([`frame`], [`client_frame`],
+//!   [`server_frame`]). They use no barews type, so the core's own unit
+//!   tests can use them as well as the adapters' and the conformance
+//!   tests.
+//! - [`transcript`]: a reader harness that drives a barews `Connection`
+//!   through any chunking and buffer size and records what came out, for
+//!   the core's connection tests and the conformance property tests.
+
+pub mod transcript;
 
 /// The masking key of RFC 6455 section 5.7's examples, used by
 /// [`client_frame`].

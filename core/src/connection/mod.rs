@@ -443,6 +443,3 @@ impl<S> fmt::Debug for Connection<S> {
             .finish_non_exhaustive()
     }
 }
-
-#[cfg(test)]
-mod tests;

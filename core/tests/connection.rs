@@ -3,121 +3,33 @@
 //! timers. Every received scenario is also fed one byte at a time and in
 //! several other chunk sizes, and must give the same transcript.
 
-use super::*;
-use crate::frame::apply_mask;
-use crate::time::{Duration, Instant};
-use std::string::String;
-use std::vec;
-use std::vec::Vec;
+use barews::close::CloseCode;
+use barews::config::Config;
+use barews::connection::*;
+use barews::frame::{FrameHeader, OpCode, apply_mask};
+use barews::time::{Duration, Instant};
+use barews::{BufferTooSmall, ProtocolError};
 
+use barews_testkit::transcript::{self, Seen, Transcript, every, read};
 use barews_testkit::{KEY, client_frame, frame};
 
-/// What came out of a connection, with data chunks merged into messages
-/// so that transcripts of different chunkings compare equal.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Seen {
-    Text(String),
-    Binary(Vec<u8>),
-    Ping(Vec<u8>),
-    Pong(Vec<u8>),
-    Close(Option<u16>, String),
-    Error(ProtocolError),
-}
-
-#[derive(Debug, Default, PartialEq, Eq)]
-struct Transcript {
-    seen: Vec<Seen>,
-    /// Every byte `poll_transmit` produced.
-    sent: Vec<u8>,
-}
-
 /// Feeds `input` to `conn` `chunk` bytes per read through a reader buffer
-/// of `buf_len` bytes, draining `poll_transmit` after every call, as an
-/// adapter would.
+/// of `buf_len` bytes, checking the `receive` contract on the way.
 fn feed_with<S: Side>(
     conn: &mut Connection<S>,
     input: &[u8],
     chunk: usize,
     buf_len: usize,
 ) -> Transcript {
-    let mut transcript = Transcript::default();
-    let mut buf = vec![0u8; buf_len];
-    let (mut filled, mut read) = (0, 0);
-    let mut message: Option<(DataKind, Vec<u8>)> = None;
-    'outer: loop {
-        // Read as much as fits and as the chunk size allows.
-        let n = chunk.min(buf_len - filled).min(input.len() - read);
-        buf[filled..filled + n].copy_from_slice(&input[read..read + n]);
-        filled += n;
-        read += n;
-        loop {
-            let result = conn.receive(&mut buf[..filled]);
-            let (consumed, event) = match result {
-                Ok(Received { consumed, event }) => (consumed, event.map(owned)),
-                Err(error) => {
-                    transcript.seen.push(Seen::Error(error));
-                    drain(conn, &mut transcript.sent);
-                    break 'outer;
-                }
-            };
-            drain(conn, &mut transcript.sent);
-            buf.copy_within(consumed..filled, 0);
-            filled -= consumed;
-            match event {
-                Some(Owned::Data { kind, payload, first, last }) => {
-                    assert_eq!(first, message.is_none(), "first flag");
-                    let entry = message.get_or_insert((kind, Vec::new()));
-                    assert_eq!(entry.0, kind);
-                    entry.1.extend_from_slice(&payload);
-                    if last {
-                        let (kind, bytes) = message.take().unwrap();
-                        transcript.seen.push(match kind {
-                            DataKind::Text => Seen::Text(String::from_utf8(bytes).unwrap()),
-                            DataKind::Binary => Seen::Binary(bytes),
-                        });
-                    }
-                }
-                Some(Owned::Other(seen)) => transcript.seen.push(seen),
-                None if consumed == 0 => break,
-                None => {}
-            }
-        }
-        if read == input.len() {
-            break;
-        }
-    }
-    transcript
+    read(conn, input, &every(chunk, input.len()), buf_len).unwrap()
 }
 
 fn feed<S: Side>(conn: &mut Connection<S>, input: &[u8]) -> Transcript {
     feed_with(conn, input, usize::MAX, 1 << 20)
 }
 
-enum Owned {
-    Data { kind: DataKind, payload: Vec<u8>, first: bool, last: bool },
-    Other(Seen),
-}
-
-fn owned(event: Event<'_>) -> Owned {
-    match event {
-        Event::Data { kind, payload, first, last } => {
-            Owned::Data { kind, payload: payload.to_vec(), first, last }
-        }
-        Event::Ping(p) => Owned::Other(Seen::Ping(p.to_vec())),
-        Event::Pong(p) => Owned::Other(Seen::Pong(p.to_vec())),
-        Event::Close(c) => Owned::Other(Seen::Close(c.code.map(u16::from), c.reason.into())),
-    }
-}
-
 fn drain<S: Side>(conn: &mut Connection<S>, sent: &mut Vec<u8>) {
-    let mut out = [0u8; 131];
-    loop {
-        let n = conn.poll_transmit(&mut out).unwrap();
-        if n == 0 {
-            break;
-        }
-        sent.extend_from_slice(&out[..n]);
-    }
+    transcript::drain(conn, sent).unwrap();
 }
 
 /// Runs the same input through fresh connections at every chunking of
@@ -147,12 +59,12 @@ fn close_code_sent(sent: &[u8]) -> Option<u16> {
 
 /// The code and reason of the Close at the start of `sent`.
 fn close_sent(sent: &[u8]) -> Option<(u16, Vec<u8>)> {
-    let (header, len) = crate::frame::FrameHeader::decode(sent).ok()??;
+    let (header, len) = FrameHeader::decode(sent).ok()??;
     let mut payload = sent.get(len..len + usize::try_from(header.payload_len).ok()?)?.to_vec();
     if let Some(key) = header.mask {
         apply_mask(&mut payload, key, 0);
     }
-    (header.opcode == crate::frame::OpCode::Close && payload.len() >= 2)
+    (header.opcode == OpCode::Close && payload.len() >= 2)
         .then(|| (u16::from_be_bytes([payload[0], payload[1]]), payload[2..].to_vec()))
 }
 
@@ -612,7 +524,7 @@ fn a_small_output_buffer_is_untouched_and_nothing_changes() {
     assert_eq!(out, [0xEE; 8]);
     assert!(!conn.is_sending_message());
     conn.ping(b"0123456789").unwrap();
-    assert_eq!(conn.poll_transmit(&mut out), Err(crate::BufferTooSmall { required: 16 }));
+    assert_eq!(conn.poll_transmit(&mut out), Err(BufferTooSmall { required: 16 }));
     assert!(conn.has_pending_transmit());
 }
 
