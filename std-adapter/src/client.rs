@@ -1,16 +1,12 @@
 //! Connecting to a WebSocket server.
 
 use crate::error::Error;
-use crate::handshake_io::{read_more, write_grown};
+use crate::handshake_io::read_more;
+use crate::opening::ClientOffer;
 use crate::options::ClientOptions;
-use crate::rng::{OsMasks, nonce};
 use crate::socket::ClientSocket;
 use crate::stream::{Stream, TryClone};
 use crate::url::WsUrl;
-use barews::BufferTooSmall;
-use barews::connection::{Client, Connection};
-use barews::handshake::Failure;
-use barews::handshake::client::{ClientHandshake, ClientRequest, ResponseStatus};
 use std::io::{self, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::time::{Duration, Instant};
@@ -187,76 +183,20 @@ pub fn client<T: Stream>(
     url: &WsUrl,
     options: &ClientOptions,
 ) -> Result<(ClientSocket<T>, ResponseInfo), Error> {
-    let protocols: Vec<&str> = options.protocols.iter().map(String::as_str).collect();
-    let extension_offer = extension_offer(options);
-    let headers: Vec<(&str, &str)> =
-        options.headers.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
-    let request = ClientRequest::new(&url.host, &url.path)
-        .with_port(url.port)
-        .with_secure(url.secure)
-        .with_origin(options.origin.as_deref())
-        .with_protocols(&protocols)
-        .with_extensions(extension_offer.as_deref())
-        .with_headers(&headers);
-    let mut handshake = ClientHandshake::new(request, nonce()?)
-        .map_err(|e| Error::Handshake(Failure::Request(e)))?;
+    let offer = ClientOffer::new(url, options);
+    let mut opening = offer.open()?;
     let deadline = Instant::now() + options.handshake_timeout;
-    let bytes =
-        write_grown(512, |out| handshake.write_request(out), |e: &BufferTooSmall| Some(e.required))
-            .map_err(|e| io::Error::other(e.to_string()))?;
     stream.set_write_timeout(Some(options.handshake_timeout))?;
-    stream.write_all(&bytes)?;
+    stream.write_all(&opening.request()?)?;
     stream.flush()?;
     let mut head = Vec::with_capacity(512);
     loop {
-        match handshake.receive(&head) {
-            Ok(ResponseStatus::Partial) => {}
-            Ok(ResponseStatus::Complete { response, consumed }) => {
-                let info = ResponseInfo {
-                    protocol: response.protocol().map(str::to_owned),
-                    extensions: response.extensions().map(str::to_owned).collect(),
-                };
-                let conn = client_connection(options, &info.extensions)?;
-                let socket = ClientSocket::from_parts(
-                    stream,
-                    conn,
-                    &head[consumed..],
-                    options.socket.clone(),
-                )?;
-                return Ok((socket, info));
-            }
-            Err(error) => return Err(Error::Handshake(Failure::Response(error))),
+        if let Some(opened) = opening.response(&head)? {
+            let leftover = &head[opened.consumed..];
+            let socket =
+                ClientSocket::from_parts(stream, opened.conn, leftover, options.socket.clone())?;
+            return Ok((socket, opened.info));
         }
         read_more(&mut stream, &mut head, deadline)?;
     }
-}
-
-/// The `Sec-WebSocket-Extensions` offer: the caller's, plus
-/// permessage-deflate when configured.
-fn extension_offer(options: &ClientOptions) -> Option<String> {
-    #[cfg(feature = "deflate")]
-    if let Some(deflate) = options.deflate {
-        let mut offer = options.extensions.clone().map(|e| e + ", ").unwrap_or_default();
-        let _ = deflate.write_offer(&mut offer);
-        return Some(offer);
-    }
-    options.extensions.clone()
-}
-
-/// The client's connection, with permessage-deflate if the server accepted
-/// it (its parameters checked against the offer).
-fn client_connection(
-    options: &ClientOptions,
-    accepted: &[String],
-) -> Result<Connection<Client<OsMasks>>, Error> {
-    let conn = Connection::client(options.socket.config, OsMasks::new()?);
-    #[cfg(feature = "deflate")]
-    if let Some(ours) = options.deflate {
-        let accepted = accepted.iter().map(String::as_str);
-        if let Some(params) = ours.accept_response_among(accepted).map_err(Error::Deflate)? {
-            return Ok(conn.with_deflate(params));
-        }
-    }
-    let _ = accepted;
-    Ok(conn)
 }

@@ -37,24 +37,3 @@ pub(crate) fn read_more<T: Stream>(
         }
     }
 }
-
-/// Runs a writer that reports the size it needs until the buffer fits.
-pub(crate) fn write_grown<E>(
-    initial: usize,
-    mut write: impl FnMut(&mut [u8]) -> Result<usize, E>,
-    required: impl Fn(&E) -> Option<usize>,
-) -> Result<Vec<u8>, E> {
-    let mut out = vec![0u8; initial];
-    loop {
-        match write(&mut out) {
-            Ok(len) => {
-                out.truncate(len);
-                return Ok(out);
-            }
-            Err(error) => match required(&error) {
-                Some(size) if size > out.len() => out.resize(size, 0),
-                _ => return Err(error),
-            },
-        }
-    }
-}

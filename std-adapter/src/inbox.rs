@@ -2,13 +2,13 @@
 //! message being collected, and the loop that does what the driver asks
 //! (read, write, wait for a timer, end the transport).
 
+use crate::collect::Collector;
 use crate::error::{Error, is_timeout};
-use crate::message::{CloseInfo, Message};
+use crate::message::Message;
 use crate::options::{MIN_READ_BUFFER, SocketOptions};
 use crate::shared::Shared;
 use crate::stream::Stream;
-use barews::connection::{DataKind, Event, Side};
-use barews::driver::End;
+use barews::connection::{Event, Side};
 use barews::driver::{Action, EventAt, Input};
 use barews::frame::MAX_HEADER_LEN;
 use std::io;
@@ -30,18 +30,13 @@ const DIRECT_READ: usize = 16 * 1024;
 /// The read buffer and the message being assembled.
 pub(crate) struct Inbox {
     input: Input<Vec<u8>>,
-    /// The chunks of the message being read into a whole [`Message`].
-    message: Vec<u8>,
-    /// `message` holds the start of a message whose rest is to come.
-    collecting: bool,
+    /// The message being read into a whole [`Message`].
+    collector: Collector,
     /// The last whole message was large: the next one probably is too, so
     /// with the read buffer empty, the first read for it takes only a
     /// frame header's worth of bytes and the payload goes straight to the
     /// message.
     expect_large: bool,
-    /// The configured maximum message size, capping what is reserved
-    /// ahead.
-    max_message: usize,
 }
 
 impl Inbox {
@@ -61,10 +56,8 @@ impl Inbox {
         }
         Inbox {
             input,
-            message: Vec::new(),
-            collecting: false,
+            collector: Collector::new(options.config.max_message_len()),
             expect_large: false,
-            max_message: usize::try_from(options.config.max_message_len()).unwrap_or(usize::MAX),
         }
     }
 
@@ -83,7 +76,7 @@ impl Inbox {
     ) -> Result<Event<'_>, Error> {
         // Events go to the caller: a message `next_message` was collecting
         // is abandoned.
-        self.collecting = false;
+        self.collector.abandon();
         let at = self.next_event_at(link, deadline, false)?;
         // Without `direct` there is always an event.
         let at = at.ok_or_else(|| Error::Io(io::Error::other("no event")))?;
@@ -105,40 +98,13 @@ impl Inbox {
                 return Ok(message);
             }
             let Some(at) = self.next_event_at(link, deadline, true)? else { continue };
-            let message = match self.input.event(at) {
-                // A message in one chunk becomes a `Vec` of its own size.
-                Event::Data { kind, payload, first: true, last: true } => {
-                    self.collecting = false;
-                    self.expect_large = payload.len() >= DIRECT_READ;
-                    whole(kind, payload.to_vec())?
+            let announced = || link.with_shared(|shared| shared.conn.receiving_message_len());
+            if let Some(message) = self.collector.take(self.input.event(at), announced)? {
+                if let Message::Text(_) | Message::Binary(_) = message {
+                    self.expect_large = message_len(&message) >= DIRECT_READ;
                 }
-                Event::Data { kind, payload, first, last } => {
-                    if first {
-                        self.message.clear();
-                        if !last {
-                            // Room for the frames announced so far.
-                            let announced = link.with_shared(|shared| {
-                                shared.conn.receiving_message_len().unwrap_or(0)
-                            });
-                            let hint = usize::try_from(announced).unwrap_or(usize::MAX);
-                            self.message.reserve(hint.min(self.max_message));
-                        }
-                    }
-                    self.collecting = !last;
-                    self.message.extend_from_slice(payload);
-                    if !last {
-                        continue;
-                    }
-                    self.expect_large = self.message.len() >= DIRECT_READ;
-                    whole(kind, std::mem::take(&mut self.message))?
-                }
-                Event::Ping(payload) => Message::Ping(payload.to_vec()),
-                Event::Pong(payload) => Message::Pong(payload.to_vec()),
-                Event::Close(frame) => Message::Close(
-                    frame.code.map(|code| CloseInfo { code, reason: frame.reason.to_owned() }),
-                ),
-            };
-            return Ok(message);
+                return Ok(message);
+            }
         }
     }
 
@@ -152,7 +118,7 @@ impl Inbox {
         deadline: Option<Instant>,
         direct: bool,
     ) -> Result<Option<EventAt>, Error> {
-        let mut header_only = direct && self.expect_large && !self.collecting;
+        let mut header_only = direct && self.expect_large && !self.collector.is_collecting();
         loop {
             let input = &mut self.input;
             let action = link.with_shared(|shared| {
@@ -210,32 +176,30 @@ impl Inbox {
         if remaining < DIRECT_READ {
             return Ok(None);
         }
-        if !self.collecting {
+        if !self.collector.is_collecting() {
             // The message starts here: its header was all the buffer held.
-            self.message.clear();
-            let announced = usize::try_from(announced.unwrap_or(0)).unwrap_or(usize::MAX);
-            self.message.reserve(announced.min(self.max_message));
-            self.collecting = true;
+            self.collector.start(announced);
         }
+        let message = self.collector.bytes_mut();
         // The core admitted the frame under the message size limit. Memory
         // is committed as the payload arrives (doubling), not all at once
         // on the peer's word.
-        let mut filled = self.message.len();
+        let mut filled = message.len();
         let frame_end = filled.saturating_add(remaining);
         let mut done = None;
         let result = loop {
             if filled == frame_end {
                 break Ok(());
             }
-            if filled == self.message.len() {
+            if filled == message.len() {
                 let grow = (frame_end - filled).min(filled.max(4 * DIRECT_READ));
-                self.message.resize(filled + grow, 0);
+                message.resize(filled + grow, 0);
             }
             // What is queued (echoes, Pongs) goes before the wait.
             if let Err(error) = link.with_shared(Shared::flush) {
                 break Err(error);
             }
-            let n = match read_waiting(link, &mut self.message[filled..], None, deadline) {
+            let n = match read_waiting(link, &mut message[filled..], None, deadline) {
                 Ok(Some(0)) => {
                     self.input.ended();
                     break Ok(());
@@ -244,7 +208,7 @@ impl Inbox {
                 Ok(None) => continue,
                 Err(error) => break Err(error),
             };
-            let region = &mut self.message[filled..filled + n];
+            let region = &mut message[filled..filled + n];
             let outcome = link.with_shared(|shared| {
                 let received = shared.conn.receive(region);
                 shared.output.queue_owed(&mut shared.conn);
@@ -267,13 +231,11 @@ impl Inbox {
                 }
             }
         };
-        self.message.truncate(filled);
+        message.truncate(filled);
         result?;
         let Some(kind) = done else { return Ok(None) };
-        self.collecting = false;
         self.expect_large = true;
-        let bytes = std::mem::take(&mut self.message);
-        Ok(Some(whole(kind, bytes)?))
+        Ok(Some(self.collector.finish(kind)?))
     }
 
     /// The read buffer's current size.
@@ -283,15 +245,12 @@ impl Inbox {
     }
 }
 
-/// A complete message of `kind` made of `bytes`.
-#[inline]
-fn whole(kind: DataKind, bytes: Vec<u8>) -> Result<Message, Error> {
-    match kind {
-        DataKind::Binary => Ok(Message::Binary(bytes)),
-        // The core validated the text as it arrived.
-        DataKind::Text => String::from_utf8(bytes)
-            .map(Message::Text)
-            .map_err(|_| Error::Ended(End::Protocol(barews::ProtocolError::InvalidUtf8))),
+/// The payload length of a data message.
+fn message_len(message: &Message) -> usize {
+    match message {
+        Message::Text(text) => text.len(),
+        Message::Binary(bytes) => bytes.len(),
+        _ => 0,
     }
 }
 

@@ -54,10 +54,12 @@ pub use barews::driver::End;
 
 mod client;
 mod clock;
+pub mod collect;
 mod error;
 mod handshake_io;
 mod inbox;
 mod message;
+pub mod opening;
 mod options;
 mod rng;
 mod server;

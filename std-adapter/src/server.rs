@@ -2,15 +2,13 @@
 //! another HTTP server already parsed (the hijack case).
 
 use crate::error::Error;
-use crate::handshake_io::{read_more, write_grown};
+use crate::handshake_io::read_more;
+use crate::opening::{self, Answer};
 use crate::options::ServerOptions;
 use crate::socket::ServerSocket;
 use crate::stream::Stream;
-use barews::connection::{Connection, Server};
-use barews::handshake::server::{
-    AcceptError, AcceptOptions, Request, RequestStatus, ServerHandshake,
-};
-use barews::handshake::{Failure, HttpVersion};
+use barews::handshake::HttpVersion;
+use barews::handshake::server::{Request, RequestStatus, ServerHandshake};
 use std::time::Instant;
 
 /// What the server agreed to in the opening handshake.
@@ -74,23 +72,10 @@ pub fn accept_with_callback<T: Stream>(
         match handshake.receive(&head) {
             Ok(RequestStatus::Partial) => {}
             Ok(RequestStatus::Complete { request, consumed }) => {
-                let (accepted, conn) = answer(&mut stream, &request, options, decide)?;
-                let socket = ServerSocket::from_parts(
-                    stream,
-                    conn,
-                    &head[consumed..],
-                    options.socket.clone(),
-                )?;
-                return Ok((socket, accepted));
+                let answer = opening::answer(&request, options, decide);
+                return open(stream, answer, &head[consumed..], options);
             }
-            Err(error) => {
-                let response =
-                    write_grown(512, |out| error.write_response(out), |e| Some(e.required));
-                if let Ok(response) = response {
-                    let _ = stream.write_all(&response).and_then(|()| stream.flush());
-                }
-                return Err(Error::Handshake(Failure::Rejected(error)));
-            }
+            Err(error) => return open(stream, opening::refusal(error), &[], options),
         }
         read_more(&mut stream, &mut head, deadline)?;
     }
@@ -102,7 +87,7 @@ pub fn accept_with_callback<T: Stream>(
 /// bytes that server read past the request head; they are the first
 /// WebSocket bytes.
 pub fn from_upgraded<T: Stream>(
-    mut stream: T,
+    stream: T,
     already_read: &[u8],
     parts: RequestParts<'_>,
     options: &ServerOptions,
@@ -110,90 +95,29 @@ pub fn from_upgraded<T: Stream>(
     let headers = parts.headers.iter().copied();
     let request =
         Request::from_parts(&options.handshake, parts.method, parts.version, parts.path, headers);
-    let request = match request {
-        Ok(request) => request,
-        Err(error) => {
-            let response = write_grown(512, |out| error.write_response(out), |e| Some(e.required));
-            if let Ok(response) = response {
-                let _ = stream.write_all(&response).and_then(|()| stream.flush());
-            }
-            return Err(Error::Handshake(Failure::Rejected(error)));
-        }
+    let answer = match request {
+        Ok(request) => opening::answer(&request, options, |_| Ok(())),
+        Err(error) => opening::refusal(error),
     };
-    let (accepted, conn) = answer(&mut stream, &request, options, |_| Ok(()))?;
-    let socket = ServerSocket::from_parts(stream, conn, already_read, options.socket.clone())?;
+    open(stream, answer, already_read, options)
+}
+
+/// Writes `answer`'s response and makes the socket it agreed to, with
+/// `leftover` (bytes read past the request head) as its first input.
+fn open<T: Stream>(
+    mut stream: T,
+    answer: Answer,
+    leftover: &[u8],
+    options: &ServerOptions,
+) -> Result<(ServerSocket<T>, Accepted), Error> {
+    if !answer.response.is_empty() {
+        let written = stream.write_all(&answer.response).and_then(|()| stream.flush());
+        // A refusal's error says more than a failed write of it.
+        if answer.result.is_ok() {
+            written?;
+        }
+    }
+    let (conn, accepted) = answer.result?;
+    let socket = ServerSocket::from_parts(stream, conn, leftover, options.socket.clone())?;
     Ok((socket, accepted))
-}
-
-/// Writes the answer to a valid request: a refusal if `decide` says so,
-/// else the `101` with the first of our subprotocols the client offers
-/// (and permessage-deflate when configured and offered); returns what was
-/// agreed and the connection to run.
-fn answer<T: Stream>(
-    stream: &mut T,
-    request: &Request<'_>,
-    options: &ServerOptions,
-    decide: impl FnOnce(&Request<'_>) -> Result<(), u16>,
-) -> Result<(Accepted, Connection<Server>), Error> {
-    let required = |e: &AcceptError| match e {
-        AcceptError::BufferTooSmall { required } => Some(*required),
-        _ => None,
-    };
-    if let Err(status) = decide(request) {
-        let response = write_grown(256, |out| request.reject(status, out), required)
-            .map_err(|e| Error::Handshake(Failure::Accept(e)))?;
-        stream.write_all(&response)?;
-        stream.flush()?;
-        return Err(Error::Handshake(Failure::Refused { status }));
-    }
-    let protocol = options
-        .protocols
-        .iter()
-        .find(|ours| request.protocols().any(|offered| offered == ours.as_str()));
-    let headers: Vec<(&str, &str)> =
-        options.headers.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
-    let (conn, extensions) = negotiate_extensions(request, options);
-    let accept = AcceptOptions::new()
-        .with_protocol(protocol.map(String::as_str))
-        .with_extensions(extensions.as_deref())
-        .with_headers(&headers);
-    let response = write_grown(256, |out| request.accept(&accept, out), required)
-        .map_err(|e| Error::Handshake(Failure::Accept(e)))?;
-    stream.write_all(&response)?;
-    stream.flush()?;
-    let accepted = Accepted {
-        path: request.path().to_owned(),
-        host: request.host().to_owned(),
-        origin: request.origin().map(str::to_owned),
-        protocol: protocol.cloned(),
-        extensions,
-    };
-    Ok((accepted, conn))
-}
-
-/// The server's connection, with permessage-deflate when it is configured
-/// and the client offers it acceptably, and the extension response.
-#[cfg(feature = "deflate")]
-fn negotiate_extensions(
-    request: &Request<'_>,
-    options: &ServerOptions,
-) -> (Connection<Server>, Option<String>) {
-    let conn = Connection::server(options.socket.config);
-    match options.deflate.and_then(|ours| ours.accept_offer(request.extensions())) {
-        Some(params) => {
-            let mut response = String::new();
-            let _ = params.write_response(&mut response);
-            (conn.with_deflate(params), Some(response))
-        }
-        None => (conn, None),
-    }
-}
-
-/// The server's connection; no extension is built in.
-#[cfg(not(feature = "deflate"))]
-fn negotiate_extensions(
-    _: &Request<'_>,
-    options: &ServerOptions,
-) -> (Connection<Server>, Option<String>) {
-    (Connection::server(options.socket.config), None)
 }

@@ -1,0 +1,259 @@
+//! The opening handshakes with this crate's options, without I/O: the bytes
+//! to send, and what the peer's head means. barews-std's blocking functions
+//! and barews-tokio's async ones run these same steps; an adapter over
+//! other I/O can too.
+//!
+//! A client makes a [`ClientOffer`] (the request's parts, owned), opens it
+//! into a [`ClientOpening`], writes [`request`](ClientOpening::request) and
+//! feeds the answer's bytes to [`response`](ClientOpening::response) until
+//! it is complete. A server feeds the request's bytes to a
+//! [`ServerHandshake`](barews::handshake::server::ServerHandshake) and turns
+//! the outcome into an [`Answer`] with [`answer`] or [`refusal`]: bytes to
+//! write, then the connection to run or the error.
+
+use crate::client::ResponseInfo;
+use crate::error::Error;
+use crate::options::{ClientOptions, ServerOptions};
+use crate::rng::{OsMasks, nonce};
+use crate::server::Accepted;
+use crate::url::WsUrl;
+use barews::BufferTooSmall;
+use barews::connection::{Client, Connection, Server};
+use barews::handshake::Failure;
+use barews::handshake::client::{ClientHandshake, ClientRequest, ResponseStatus};
+use barews::handshake::server::{AcceptError, AcceptOptions, HandshakeError, Request};
+use std::io;
+
+/// A client's request, its parts gathered from the URL and the options.
+#[derive(Debug)]
+pub struct ClientOffer<'a> {
+    url: &'a WsUrl,
+    options: &'a ClientOptions,
+    protocols: Vec<&'a str>,
+    headers: Vec<(&'a str, &'a str)>,
+    extensions: Option<String>,
+}
+
+impl<'a> ClientOffer<'a> {
+    /// The request for `url` with `options`: its subprotocols, headers and
+    /// extension offer (permessage-deflate's too, when configured).
+    pub fn new(url: &'a WsUrl, options: &'a ClientOptions) -> Self {
+        ClientOffer {
+            url,
+            options,
+            protocols: options.protocols.iter().map(String::as_str).collect(),
+            headers: options.headers.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect(),
+            extensions: extension_offer(options),
+        }
+    }
+
+    /// The handshake for this request, with a fresh random key.
+    pub fn open(&self) -> Result<ClientOpening<'_>, Error> {
+        let request = ClientRequest::new(&self.url.host, &self.url.path)
+            .with_port(self.url.port)
+            .with_secure(self.url.secure)
+            .with_origin(self.options.origin.as_deref())
+            .with_protocols(&self.protocols)
+            .with_extensions(self.extensions.as_deref())
+            .with_headers(&self.headers);
+        let handshake = ClientHandshake::new(request, nonce()?)
+            .map_err(|e| Error::Handshake(Failure::Request(e)))?;
+        Ok(ClientOpening { options: self.options, handshake })
+    }
+}
+
+/// A client's opening handshake under way.
+#[derive(Debug)]
+pub struct ClientOpening<'o> {
+    options: &'o ClientOptions,
+    handshake: ClientHandshake<'o>,
+}
+
+/// A client handshake that completed.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct ClientOpened {
+    /// The connection to run, with permessage-deflate when the server
+    /// accepted it.
+    pub conn: Connection<Client<OsMasks>>,
+    /// What the server selected.
+    pub info: ResponseInfo,
+    /// The bytes of the response head; those after it are the first
+    /// frames.
+    pub consumed: usize,
+}
+
+impl ClientOpening<'_> {
+    /// The request head to write.
+    pub fn request(&self) -> Result<Vec<u8>, Error> {
+        grown(512, |out| self.handshake.write_request(out), |e: &BufferTooSmall| Some(e.required))
+            .map_err(|e| Error::Io(io::Error::other(e.to_string())))
+    }
+
+    /// Looks at the response bytes read so far: `None` while the head is
+    /// incomplete, then the connection to run.
+    pub fn response(&mut self, head: &[u8]) -> Result<Option<ClientOpened>, Error> {
+        match self.handshake.receive(head) {
+            Ok(ResponseStatus::Partial) => Ok(None),
+            Ok(ResponseStatus::Complete { response, consumed }) => {
+                let info = ResponseInfo {
+                    protocol: response.protocol().map(str::to_owned),
+                    extensions: response.extensions().map(str::to_owned).collect(),
+                };
+                let conn = client_connection(self.options, &info.extensions)?;
+                Ok(Some(ClientOpened { conn, info, consumed }))
+            }
+            Err(error) => Err(Error::Handshake(Failure::Response(error))),
+        }
+    }
+}
+
+/// The `Sec-WebSocket-Extensions` offer: the caller's, plus
+/// permessage-deflate when configured.
+fn extension_offer(options: &ClientOptions) -> Option<String> {
+    #[cfg(feature = "deflate")]
+    if let Some(deflate) = options.deflate {
+        let mut offer = options.extensions.clone().map(|e| e + ", ").unwrap_or_default();
+        let _ = deflate.write_offer(&mut offer);
+        return Some(offer);
+    }
+    options.extensions.clone()
+}
+
+/// The client's connection, with permessage-deflate if the server accepted
+/// it (its parameters checked against the offer).
+fn client_connection(
+    options: &ClientOptions,
+    accepted: &[String],
+) -> Result<Connection<Client<OsMasks>>, Error> {
+    let conn = Connection::client(options.socket.config, OsMasks::new()?);
+    #[cfg(feature = "deflate")]
+    if let Some(ours) = options.deflate {
+        let accepted = accepted.iter().map(String::as_str);
+        if let Some(params) = ours.accept_response_among(accepted).map_err(Error::Deflate)? {
+            return Ok(conn.with_deflate(params));
+        }
+    }
+    let _ = accepted;
+    Ok(conn)
+}
+
+/// A server's answer to an upgrade request: the bytes to write (a `101`,
+/// or an HTTP error), then the connection to run or why there is none.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct Answer {
+    /// The response head (and body, for an error) to write. Empty when not
+    /// even an error response could be written.
+    pub response: Vec<u8>,
+    /// The connection and what was agreed, or the handshake's failure.
+    pub result: Result<(Connection<Server>, Accepted), Error>,
+}
+
+/// The answer to an invalid request: the core's HTTP error response for
+/// `error` (400, 403, 405, 426 with the version header, 431…).
+pub fn refusal(error: HandshakeError) -> Answer {
+    let response = grown(512, |out| error.write_response(out), |e| Some(e.required));
+    Answer {
+        response: response.unwrap_or_default(),
+        result: Err(Error::Handshake(Failure::Rejected(error))),
+    }
+}
+
+/// The answer to a valid request: a refusal if `decide` says so, else the
+/// `101` with the first of our subprotocols the client offers (and
+/// permessage-deflate when configured and offered).
+pub fn answer(
+    request: &Request<'_>,
+    options: &ServerOptions,
+    decide: impl FnOnce(&Request<'_>) -> Result<(), u16>,
+) -> Answer {
+    let required = |e: &AcceptError| match e {
+        AcceptError::BufferTooSmall { required } => Some(*required),
+        _ => None,
+    };
+    let failed = |error| Answer {
+        response: Vec::new(),
+        result: Err(Error::Handshake(Failure::Accept(error))),
+    };
+    if let Err(status) = decide(request) {
+        return match grown(256, |out| request.reject(status, out), required) {
+            Ok(response) => {
+                Answer { response, result: Err(Error::Handshake(Failure::Refused { status })) }
+            }
+            Err(error) => failed(error),
+        };
+    }
+    let protocol = options
+        .protocols
+        .iter()
+        .find(|ours| request.protocols().any(|offered| offered == ours.as_str()));
+    let headers: Vec<(&str, &str)> =
+        options.headers.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+    let (conn, extensions) = negotiate_extensions(request, options);
+    let accept = AcceptOptions::new()
+        .with_protocol(protocol.map(String::as_str))
+        .with_extensions(extensions.as_deref())
+        .with_headers(&headers);
+    match grown(256, |out| request.accept(&accept, out), required) {
+        Ok(response) => {
+            let accepted = Accepted {
+                path: request.path().to_owned(),
+                host: request.host().to_owned(),
+                origin: request.origin().map(str::to_owned),
+                protocol: protocol.cloned(),
+                extensions,
+            };
+            Answer { response, result: Ok((conn, accepted)) }
+        }
+        Err(error) => failed(error),
+    }
+}
+
+/// The server's connection, with permessage-deflate when it is configured
+/// and the client offers it acceptably, and the extension response.
+#[cfg(feature = "deflate")]
+fn negotiate_extensions(
+    request: &Request<'_>,
+    options: &ServerOptions,
+) -> (Connection<Server>, Option<String>) {
+    let conn = Connection::server(options.socket.config);
+    match options.deflate.and_then(|ours| ours.accept_offer(request.extensions())) {
+        Some(params) => {
+            let mut response = String::new();
+            let _ = params.write_response(&mut response);
+            (conn.with_deflate(params), Some(response))
+        }
+        None => (conn, None),
+    }
+}
+
+/// The server's connection; no extension is built in.
+#[cfg(not(feature = "deflate"))]
+fn negotiate_extensions(
+    _: &Request<'_>,
+    options: &ServerOptions,
+) -> (Connection<Server>, Option<String>) {
+    (Connection::server(options.socket.config), None)
+}
+
+/// Runs a writer that reports the size it needs until the buffer fits.
+fn grown<E>(
+    initial: usize,
+    mut write: impl FnMut(&mut [u8]) -> Result<usize, E>,
+    required: impl Fn(&E) -> Option<usize>,
+) -> Result<Vec<u8>, E> {
+    let mut out = vec![0u8; initial];
+    loop {
+        match write(&mut out) {
+            Ok(len) => {
+                out.truncate(len);
+                return Ok(out);
+            }
+            Err(error) => match required(&error) {
+                Some(size) if size > out.len() => out.resize(size, 0),
+                _ => return Err(error),
+            },
+        }
+    }
+}
