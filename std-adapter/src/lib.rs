@@ -76,7 +76,7 @@ pub use error::Error;
 pub use message::{CloseInfo, Message};
 pub use options::{
     ClientOptions, DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_MAX_READ_BUFFER, DEFAULT_READ_BUFFER,
-    MIN_READ_BUFFER, ServerOptions, SocketOptions,
+    DEFAULT_WRITE_BUFFER, MIN_READ_BUFFER, ServerOptions, SocketOptions,
 };
 pub use rng::OsMasks;
 pub use server::{

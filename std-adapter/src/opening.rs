@@ -7,8 +7,8 @@
 //! into a [`ClientOpening`], writes [`request`](ClientOpening::request) and
 //! feeds the answer's bytes to [`response`](ClientOpening::response) until
 //! it is complete. A server feeds the request's bytes to a
-//! [`ServerHandshake`](barews::handshake::server::ServerHandshake) and turns
-//! the outcome into an [`Answer`] with [`answer`] or [`refusal`]: bytes to
+//! [`ServerOpening`] until it has an [`Answer`] (a request another HTTP
+//! server parsed goes to [`answer`] or [`refusal`] directly): bytes to
 //! write, then the connection to run or the error.
 
 use crate::client::ResponseInfo;
@@ -21,7 +21,9 @@ use barews::BufferTooSmall;
 use barews::connection::{Client, Connection, Server};
 use barews::handshake::Failure;
 use barews::handshake::client::{ClientHandshake, ClientRequest, ResponseStatus};
-use barews::handshake::server::{AcceptError, AcceptOptions, HandshakeError, Request};
+use barews::handshake::server::{
+    AcceptError, AcceptOptions, HandshakeError, Request, RequestStatus, ServerHandshake,
+};
 use std::io;
 
 /// A client's request, its parts gathered from the URL and the options.
@@ -136,6 +138,52 @@ fn client_connection(
     }
     let _ = accepted;
     Ok(conn)
+}
+
+/// A server's opening handshake under way: the request head is read into
+/// one buffer, fed here after every read until it is complete, and
+/// answered.
+pub struct ServerOpening<'a, F> {
+    options: &'a ServerOptions,
+    handshake: ServerHandshake,
+    decide: Option<F>,
+}
+
+impl<'a, F: FnOnce(&Request<'_>) -> Result<(), u16>> ServerOpening<'a, F> {
+    /// A handshake with `options`, asking `decide` about the request once
+    /// it is complete and valid (see [`answer`]).
+    pub fn new(options: &'a ServerOptions, decide: F) -> Self {
+        ServerOpening {
+            options,
+            handshake: ServerHandshake::new(options.handshake),
+            decide: Some(decide),
+        }
+    }
+
+    /// Looks at the request bytes read so far: `None` while the head is
+    /// incomplete (read more), then the answer and the length of the head
+    /// (the bytes after it are the first frames).
+    pub fn request(&mut self, head: &[u8]) -> Option<(Answer, usize)> {
+        match self.handshake.receive(head) {
+            Ok(RequestStatus::Partial) => None,
+            Ok(RequestStatus::Complete { request, consumed }) => {
+                let answer = match self.decide.take() {
+                    Some(decide) => answer(&request, self.options, decide),
+                    // Asked again after the answer: the same refusal as
+                    // for a request nobody could decide on.
+                    None => answer(&request, self.options, |_| Err(500)),
+                };
+                Some((answer, consumed))
+            }
+            Err(error) => Some((refusal(error), 0)),
+        }
+    }
+}
+
+impl<F> std::fmt::Debug for ServerOpening<'_, F> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerOpening").field("handshake", &self.handshake).finish_non_exhaustive()
+    }
 }
 
 /// A server's answer to an upgrade request: the bytes to write (a `101`,

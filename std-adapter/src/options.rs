@@ -10,6 +10,9 @@ pub const DEFAULT_READ_BUFFER: usize = 4096;
 /// The default limit of the read buffer's growth: 64 KiB.
 pub const DEFAULT_MAX_READ_BUFFER: usize = 64 * 1024;
 
+/// The default write buffer size: 64 KiB.
+pub const DEFAULT_WRITE_BUFFER: usize = 64 * 1024;
+
 /// The smallest read buffer accepted: a whole control frame must fit.
 pub const MIN_READ_BUFFER: usize = 256;
 
@@ -39,6 +42,12 @@ pub struct SocketOptions {
     /// connections keep the initial size; set this to `read_buffer_size`
     /// for a buffer that never grows.
     pub max_read_buffer_size: usize,
+    /// Queued frames are written out once they reach this many bytes, even
+    /// before a flush (an async socket's `queue_*` then waits for the
+    /// transport: backpressure), and the send buffer keeps this much
+    /// memory between bursts. A single message larger than it still goes
+    /// out whole.
+    pub write_buffer_size: usize,
     /// How long a read may wait for a message before returning
     /// [`Error::Timeout`](crate::Error::Timeout); `None` waits forever.
     pub read_timeout: Option<Duration>,
@@ -59,6 +68,7 @@ impl Default for SocketOptions {
             config: Config::new(),
             read_buffer_size: DEFAULT_READ_BUFFER,
             max_read_buffer_size: DEFAULT_MAX_READ_BUFFER,
+            write_buffer_size: DEFAULT_WRITE_BUFFER,
             read_timeout: None,
             write_timeout: None,
             nodelay: true,

@@ -3,12 +3,12 @@
 
 use crate::error::Error;
 use crate::handshake_io::read_more;
-use crate::opening::{self, Answer};
+use crate::opening::{self, Answer, ServerOpening};
 use crate::options::ServerOptions;
 use crate::socket::ServerSocket;
 use crate::stream::Stream;
 use barews::handshake::HttpVersion;
-use barews::handshake::server::{Request, RequestStatus, ServerHandshake};
+use barews::handshake::server::Request;
 use std::time::Instant;
 
 /// What the server agreed to in the opening handshake.
@@ -66,16 +66,11 @@ pub fn accept_with_callback<T: Stream>(
     decide: impl FnOnce(&Request<'_>) -> Result<(), u16>,
 ) -> Result<(ServerSocket<T>, Accepted), Error> {
     let deadline = Instant::now() + options.handshake_timeout;
-    let mut handshake = ServerHandshake::new(options.handshake);
+    let mut opening = ServerOpening::new(options, decide);
     let mut head = Vec::with_capacity(1024);
     loop {
-        match handshake.receive(&head) {
-            Ok(RequestStatus::Partial) => {}
-            Ok(RequestStatus::Complete { request, consumed }) => {
-                let answer = opening::answer(&request, options, decide);
-                return open(stream, answer, &head[consumed..], options);
-            }
-            Err(error) => return open(stream, opening::refusal(error), &[], options),
+        if let Some((answer, consumed)) = opening.request(&head) {
+            return open(stream, answer, &head[consumed..], options);
         }
         read_more(&mut stream, &mut head, deadline)?;
     }

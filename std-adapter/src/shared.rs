@@ -12,10 +12,6 @@ use barews::driver::Output;
 use std::io::{self, IoSlice, Write};
 use std::time::Instant;
 
-/// Queued output is written once it reaches this size, even before a
-/// flush; the send buffer keeps this much memory between bursts.
-const OUT_LIMIT: usize = 64 * 1024;
-
 /// Payloads from this size up are written from the caller's buffer when
 /// the core allows it (a server's frames are not masked), in one vectored
 /// write with what is queued, instead of being copied into the send
@@ -48,12 +44,9 @@ impl<T: Stream, S: Side> Shared<T, S> {
         Ok(Shared { stream, conn, output, clock: Clock::new(), options, read_timeout: None })
     }
 
-    /// The send buffer keeps this much memory between bursts.
-    pub(crate) const KEEP: usize = OUT_LIMIT;
-
     /// Queues a whole message (the core checks, fragments, compresses and
     /// masks it); `flush` writes it now, else it goes with the next write
-    /// or once the queue passes 64 KiB.
+    /// or once the queue reaches the write buffer size.
     pub(crate) fn send_message(
         &mut self,
         kind: DataKind,
@@ -103,7 +96,11 @@ impl<T: Stream, S: Side> Shared<T, S> {
     }
 
     fn after_send(&mut self, flush: bool) -> Result<(), Error> {
-        if flush || self.output.pending().len() >= OUT_LIMIT { self.flush() } else { Ok(()) }
+        if flush || self.output.pending().len() >= self.options.write_buffer_size {
+            self.flush()
+        } else {
+            Ok(())
+        }
     }
 
     /// Writes everything queued, the frames the core owes included, and

@@ -86,7 +86,8 @@ impl<T: Stream, S: Side> WebSocket<T, S> {
     ) -> io::Result<Self> {
         let window = vec![0u8; conn.inflate_window_size()];
         let rx = Inbox::buffer(&options, leftover.len());
-        let limits = Limits::new(options.max_read_buffer_size.max(rx.len()), Shared::<T, S>::KEEP);
+        let limits =
+            Limits::new(options.max_read_buffer_size.max(rx.len()), options.write_buffer_size);
         let driver =
             Driver::with_limits(conn, rx, Vec::new(), window, limits).map_err(io::Error::other)?;
         let (conn, input, output) = driver.into_parts();

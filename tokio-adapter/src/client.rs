@@ -1,0 +1,93 @@
+//! Connecting to a WebSocket server.
+
+use crate::socket::ClientSocket;
+use barews_std::opening::ClientOffer;
+use barews_std::{ClientOptions, Error, ResponseInfo, WsUrl};
+use std::io;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+/// Connects to `url` (`ws://…`) with the default options.
+///
+/// ```no_run
+/// # async fn run() -> Result<(), barews_tokio::Error> {
+/// let (mut socket, _) = barews_tokio::connect("ws://127.0.0.1:9001/").await?;
+/// socket.send_text("hello").await?;
+/// println!("{:?}", socket.read().await?);
+/// # Ok(()) }
+/// ```
+pub async fn connect(url: &str) -> Result<(ClientSocket<TcpStream>, ResponseInfo), Error> {
+    connect_with(url, &ClientOptions::default()).await
+}
+
+/// Connects to `url` with `options`: resolves the host, opens TCP (within
+/// the connect timeout) and runs the opening handshake (within the
+/// handshake timeout). `wss://` needs a TLS stream: open one and call
+/// [`client`].
+pub async fn connect_with(
+    url: &str,
+    options: &ClientOptions,
+) -> Result<(ClientSocket<TcpStream>, ResponseInfo), Error> {
+    let url = WsUrl::parse(url)?;
+    if url.secure {
+        return Err(Error::Io(io::Error::new(
+            io::ErrorKind::Unsupported,
+            "wss:// is not built into barews-tokio yet: open a TLS stream and call `client`",
+        )));
+    }
+    let open = TcpStream::connect((url.host.as_str(), url.port));
+    let tcp = match options.connect_timeout {
+        Some(timeout) => tokio::time::timeout(timeout, open).await.unwrap_or_else(|_| {
+            Err(io::Error::new(io::ErrorKind::TimedOut, "TCP connect timed out"))
+        })?,
+        None => open.await?,
+    };
+    tcp.set_nodelay(options.socket.nodelay)?;
+    client(tcp, &url, options).await
+}
+
+/// Runs the client handshake for `url` over a stream you opened yourself
+/// (TLS, a proxy tunnel…), within the handshake timeout.
+pub async fn client<T: AsyncRead + AsyncWrite + Unpin>(
+    mut stream: T,
+    url: &WsUrl,
+    options: &ClientOptions,
+) -> Result<(ClientSocket<T>, ResponseInfo), Error> {
+    let offer = ClientOffer::new(url, options);
+    let mut opening = offer.open()?;
+    let handshake = async {
+        stream.write_all(&opening.request()?).await?;
+        stream.flush().await?;
+        let mut head = Vec::with_capacity(512);
+        loop {
+            if let Some(opened) = opening.response(&head)? {
+                return Ok::<_, Error>((opened, head));
+            }
+            read_more(&mut stream, &mut head).await?;
+        }
+    };
+    let (opened, head) = tokio::time::timeout(options.handshake_timeout, handshake)
+        .await
+        .map_err(|_| Error::HandshakeTimeout)??;
+    let leftover = &head[opened.consumed..];
+    let socket = ClientSocket::from_parts(stream, opened.conn, leftover, options.socket.clone())?;
+    Ok((socket, opened.info))
+}
+
+/// Reads more bytes of an HTTP head into `head`; the end of the stream
+/// is an error there.
+pub(crate) async fn read_more<T: AsyncRead + Unpin>(
+    stream: &mut T,
+    head: &mut Vec<u8>,
+) -> Result<(), Error> {
+    let mut chunk = [0u8; 1024];
+    let n = stream.read(&mut chunk).await?;
+    if n == 0 {
+        return Err(Error::Io(io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            "connection closed during the opening handshake",
+        )));
+    }
+    head.extend_from_slice(&chunk[..n]);
+    Ok(())
+}

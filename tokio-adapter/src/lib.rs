@@ -1,0 +1,70 @@
+//! # barews-tokio
+//!
+//! The tokio adapter for [`barews`]: WebSocket clients and servers over
+//! tokio's `TcpStream` or any `AsyncRead + AsyncWrite` stream. It adds
+//! async I/O and nothing of the protocol: every rule lives in the core,
+//! driven by its [`driver`](barews::driver), and the options, messages,
+//! errors and opening handshakes are barews-std's (re-exported here), so
+//! the blocking and the async adapter speak one vocabulary.
+//!
+//! - Client: [`connect`] / [`connect_with`] (`ws://`), or [`client`] over
+//!   a stream you opened (TLS, a tunnel).
+//! - Server: [`accept`] / [`accept_with`] / [`accept_with_callback`] on an
+//!   accepted stream, or [`from_upgraded`] for a request an HTTP server
+//!   already parsed.
+//! - [`WebSocket`]: whole [`Message`]s ([`read`](WebSocket::read)) or
+//!   chunks without copies ([`read_event`](WebSocket::read_event)),
+//!   queued sends with backpressure, the core's keepalive and close
+//!   timers on tokio's clock, a graceful [`close`](WebSocket::close).
+//!   Every waiting method is cancel-safe (see [`WebSocket`]).
+//!
+//! ```no_run
+//! use barews_tokio::Message;
+//! use tokio::net::TcpListener;
+//!
+//! # async fn run() -> std::io::Result<()> {
+//! // An echo server, one task per connection.
+//! let listener = TcpListener::bind("127.0.0.1:9001").await?;
+//! loop {
+//!     let (stream, _) = listener.accept().await?;
+//!     tokio::spawn(async move {
+//!         let mut socket = barews_tokio::accept(stream).await?;
+//!         loop {
+//!             match socket.read().await? {
+//!                 Message::Text(text) => socket.send_text(&text).await?,
+//!                 Message::Binary(bytes) => socket.send_binary(&bytes).await?,
+//!                 _ => {} // Pongs and the Close reply are sent for you.
+//!             }
+//!         }
+//!         #[allow(unreachable_code)]
+//!         Ok::<(), barews_tokio::Error>(())
+//!     });
+//! }
+//! # }
+//! ```
+//!
+//! ## Memory per connection
+//!
+//! A socket holds the core's connection state, a read buffer
+//! ([`SocketOptions::read_buffer_size`], 4 KiB by default, doubling up to
+//! [`SocketOptions::max_read_buffer_size`] while reads keep filling it), a
+//! send buffer that is empty until something is sent and shrinks back to
+//! [`SocketOptions::write_buffer_size`] after a burst, and, for
+//! [`WebSocket::read`], the message being gathered.
+
+pub use barews;
+pub use barews::driver::End;
+pub use barews_std::opening;
+pub use barews_std::{
+    Accepted, ClientOptions, CloseInfo, Error, Message, RequestParts, ResponseInfo, ServerOptions,
+    SocketOptions, UrlError, WsUrl,
+};
+
+mod client;
+mod clock;
+mod server;
+mod socket;
+
+pub use client::{client, connect, connect_with};
+pub use server::{accept, accept_with, accept_with_callback, from_upgraded};
+pub use socket::{ClientSocket, ServerSocket, WebSocket};

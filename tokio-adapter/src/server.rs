@@ -1,0 +1,97 @@
+//! Accepting WebSocket connections: from a raw stream, or from a request
+//! another HTTP server already parsed.
+
+use crate::client::read_more;
+use crate::socket::ServerSocket;
+use barews::handshake::server::Request;
+use barews_std::opening::{self, Answer, ServerOpening};
+use barews_std::{Accepted, Error, RequestParts, ServerOptions};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
+
+/// Accepts a WebSocket on `stream` with the default options: reads the
+/// upgrade request (within 10 s), answers it, and returns the socket.
+pub async fn accept<T: AsyncRead + AsyncWrite + Unpin>(
+    stream: T,
+) -> Result<ServerSocket<T>, Error> {
+    accept_with(stream, &ServerOptions::default()).await.map(|(socket, _)| socket)
+}
+
+/// Accepts a WebSocket on `stream` with `options`. An invalid request gets
+/// the core's HTTP error response and fails with [`Error::Handshake`]; a
+/// client that does not send its whole request within the handshake
+/// timeout fails with [`Error::HandshakeTimeout`].
+pub async fn accept_with<T: AsyncRead + AsyncWrite + Unpin>(
+    stream: T,
+    options: &ServerOptions,
+) -> Result<(ServerSocket<T>, Accepted), Error> {
+    accept_with_callback(stream, options, |_| Ok(())).await
+}
+
+/// Like [`accept_with`], asking `decide` about each valid request first
+/// (authentication, routing on the path): `Err(status)` refuses it with
+/// that HTTP status (400-599).
+pub async fn accept_with_callback<T: AsyncRead + AsyncWrite + Unpin>(
+    mut stream: T,
+    options: &ServerOptions,
+    decide: impl FnOnce(&Request<'_>) -> Result<(), u16>,
+) -> Result<(ServerSocket<T>, Accepted), Error> {
+    let mut opening = ServerOpening::new(options, decide);
+    let read_request = async {
+        let mut head = Vec::with_capacity(1024);
+        loop {
+            if let Some((answer, consumed)) = opening.request(&head) {
+                return Ok::<_, Error>((answer, consumed, head));
+            }
+            read_more(&mut stream, &mut head).await?;
+        }
+    };
+    let (answer, consumed, head) = tokio::time::timeout(options.handshake_timeout, read_request)
+        .await
+        .map_err(|_| Error::HandshakeTimeout)??;
+    open(stream, answer, &head[consumed..], options).await
+}
+
+/// Takes over a stream whose upgrade request an existing HTTP server has
+/// already parsed: validates the request, writes the `101` (or the HTTP
+/// error) on `stream`, and returns the socket. `already_read` holds any
+/// bytes that server read past the request head; they are the first
+/// WebSocket bytes.
+pub async fn from_upgraded<T: AsyncRead + AsyncWrite + Unpin>(
+    stream: T,
+    already_read: &[u8],
+    parts: RequestParts<'_>,
+    options: &ServerOptions,
+) -> Result<(ServerSocket<T>, Accepted), Error> {
+    let headers = parts.headers.iter().copied();
+    let request =
+        Request::from_parts(&options.handshake, parts.method, parts.version, parts.path, headers);
+    let answer = match request {
+        Ok(request) => opening::answer(&request, options, |_| Ok(())),
+        Err(error) => opening::refusal(error),
+    };
+    open(stream, answer, already_read, options).await
+}
+
+/// Writes `answer`'s response (within the handshake timeout) and makes
+/// the socket it agreed to, with `leftover` as its first input.
+async fn open<T: AsyncRead + AsyncWrite + Unpin>(
+    mut stream: T,
+    answer: Answer,
+    leftover: &[u8],
+    options: &ServerOptions,
+) -> Result<(ServerSocket<T>, Accepted), Error> {
+    if !answer.response.is_empty() {
+        let write = async {
+            stream.write_all(&answer.response).await?;
+            stream.flush().await
+        };
+        let written = tokio::time::timeout(options.handshake_timeout, write).await;
+        // A refusal's error says more than a failed write of it.
+        if answer.result.is_ok() {
+            written.map_err(|_| Error::HandshakeTimeout)??;
+        }
+    }
+    let (conn, accepted) = answer.result?;
+    let socket = ServerSocket::from_parts(stream, conn, leftover, options.socket.clone())?;
+    Ok((socket, accepted))
+}
