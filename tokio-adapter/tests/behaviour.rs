@@ -1,0 +1,158 @@
+//! The socket's waiting behaviour over in-memory pipes, on tokio's paused
+//! clock: the core's timers, the handshake timeout, cancellation in
+//! `select!`, and backpressure on a peer that does not read.
+
+use barews::config::Config;
+use barews::connection::Expired;
+use barews::time::Duration as CoreDuration;
+use barews_tokio::{
+    ClientOptions, ClientSocket, End, Error, Message, ServerOptions, ServerSocket, WsUrl,
+};
+use std::time::Duration;
+use tokio::io::{AsyncWriteExt, DuplexStream, duplex};
+use tokio::time::{Instant, sleep, timeout};
+
+/// A server and a client socket joined by an in-memory pipe holding
+/// `capacity` bytes each way.
+async fn pair(
+    capacity: usize,
+    server: &ServerOptions,
+    client: &ClientOptions,
+) -> (ServerSocket<DuplexStream>, ClientSocket<DuplexStream>) {
+    let (a, b) = duplex(capacity);
+    let url = WsUrl::parse("ws://localhost/").unwrap();
+    let (accepted, connected) =
+        tokio::join!(barews_tokio::accept_with(a, server), barews_tokio::client(b, &url, client));
+    (accepted.unwrap().0, connected.unwrap().0)
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_silent_peer_gets_a_keepalive_ping_then_is_given_up() {
+    let mut server = ServerOptions::default();
+    server.socket.config = Config::new()
+        .with_keepalive(Some(CoreDuration::from_secs(30)))
+        .with_keepalive_timeout(CoreDuration::from_secs(10));
+    let (mut socket, mut peer) = pair(4096, &server, &ClientOptions::default()).await;
+    let start = Instant::now();
+    // The peer never reads, so it never answers the Ping.
+    let result = socket.read().await;
+    assert!(matches!(result, Err(Error::Ended(End::Expired(Expired::Keepalive)))), "{result:?}");
+    assert_eq!(start.elapsed().as_secs(), 40);
+    // What the server sent meanwhile: the Ping; then it ended the
+    // transport without a closing handshake (the peer is presumed gone).
+    assert_eq!(peer.read().await.unwrap(), Message::Ping(Vec::new()));
+    assert!(matches!(peer.read().await, Err(Error::Ended(End::AbnormalClosure))));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_peer_that_answers_keeps_the_connection_alive() {
+    let mut server = ServerOptions::default();
+    server.socket.config = Config::new()
+        .with_keepalive(Some(CoreDuration::from_secs(30)))
+        .with_keepalive_timeout(CoreDuration::from_secs(10));
+    let (mut socket, mut peer) = pair(4096, &server, &ClientOptions::default()).await;
+    // The peer reads (and so answers Pings) for five minutes, then speaks.
+    let peer_task = tokio::spawn(async move {
+        let deadline = Instant::now() + Duration::from_secs(300);
+        while let Ok(Ok(message)) = timeout(deadline - Instant::now(), peer.read()).await {
+            assert_eq!(message, Message::Ping(Vec::new()));
+        }
+        peer.send_text("still here").await.unwrap();
+        peer
+    });
+    let mut pongs = 0;
+    loop {
+        match socket.read().await.unwrap() {
+            Message::Pong(payload) if payload.is_empty() => pongs += 1,
+            message => {
+                assert_eq!(message, Message::Text("still here".into()));
+                break;
+            }
+        }
+    }
+    // The core looks every 30 s and pings when nothing arrived since it
+    // last looked; the Pong counts as something, so the next look passes:
+    // Pings at 30, 90, 150, 210 and 270 s, each answered.
+    assert_eq!(pongs, 5);
+    drop(peer_task.await.unwrap());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_slow_loris_client_is_dropped_at_the_handshake_timeout() {
+    let (a, mut b) = duplex(4096);
+    let mut options = ServerOptions::default();
+    options.handshake_timeout = Duration::from_secs(5);
+    let server = tokio::spawn(async move {
+        let start = Instant::now();
+        let result = barews_tokio::accept_with(a, &options).await;
+        (result.map(|_| ()), start.elapsed())
+    });
+    // One line of the request, then a byte now and then, never the end.
+    b.write_all(b"GET / HTTP/1.1\r\n").await.unwrap();
+    for _ in 0..20 {
+        sleep(Duration::from_secs(1)).await;
+        if b.write_all(b"X").await.is_err() {
+            break;
+        }
+    }
+    let (result, elapsed) = server.await.unwrap();
+    assert!(matches!(result, Err(Error::HandshakeTimeout)), "{result:?}");
+    assert_eq!(elapsed, Duration::from_secs(5));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_read_cancelled_by_select_loses_nothing_of_a_message_in_pieces() {
+    let (mut socket, mut peer) =
+        pair(4096, &ServerOptions::default(), &ClientOptions::default()).await;
+    let kind = barews::connection::DataKind::Text;
+    let sender = tokio::spawn(async move {
+        for (piece, fin) in [("one ", false), ("two ", false), ("three", true)] {
+            peer.send_fragment(kind, piece.as_bytes(), fin).await.unwrap();
+            sleep(Duration::from_millis(25)).await;
+        }
+        peer.send_text("next").await.unwrap();
+        peer
+    });
+    let (mut message, mut cancelled) = (None, 0);
+    while message.is_none() {
+        tokio::select! {
+            read = socket.read() => message = Some(read.unwrap()),
+            () = sleep(Duration::from_millis(10)) => cancelled += 1,
+        }
+    }
+    assert_eq!(message.unwrap(), Message::Text("one two three".into()));
+    assert!(cancelled >= 4, "the read was cancelled {cancelled} times");
+    assert_eq!(socket.read().await.unwrap(), Message::Text("next".into()));
+    drop(sender.await.unwrap());
+}
+
+#[tokio::test(start_paused = true)]
+async fn queueing_waits_for_a_peer_that_does_not_read_and_memory_stays_bounded() {
+    let mut server = ServerOptions::default();
+    server.socket.write_buffer_size = 8 * 1024;
+    let (mut socket, mut peer) = pair(1024, &server, &ClientOptions::default()).await;
+    let message = vec![7u8; 1024];
+    let mut queued = 0;
+    // The peer reads nothing: queueing stops once the write buffer (8 KiB)
+    // is full and the pipe (1 KiB) takes no more of it.
+    let waited = timeout(Duration::from_secs(1), async {
+        loop {
+            socket.queue_binary(&message).await.unwrap();
+            queued += 1;
+        }
+    })
+    .await;
+    assert!(waited.is_err(), "queueing never waited");
+    // Each message is 1028 bytes framed: 7 fit under 8 KiB; the 8th fills
+    // the buffer and waits for the transport.
+    assert_eq!(queued, 7, "{queued} messages of 1 KiB queued");
+    // Once the peer reads, everything queued arrives, in order, whole.
+    let reader = tokio::spawn(async move {
+        // The 7 queued, the one that waited, and one more.
+        for _ in 0..queued + 2 {
+            assert_eq!(peer.read().await.unwrap(), Message::Binary(vec![7u8; 1024]));
+        }
+    });
+    socket.send_binary(&message).await.unwrap();
+    reader.await.unwrap();
+}
