@@ -229,6 +229,18 @@ impl<T: AsyncRead + AsyncWrite + Unpin, S: Side> WebSocket<T, S> {
         self.flush().await
     }
 
+    /// Queues one fragment of a message; see
+    /// [`send_fragment`](Self::send_fragment) and
+    /// [`queue_text`](Self::queue_text).
+    pub async fn queue_fragment(
+        &mut self,
+        kind: DataKind,
+        payload: &[u8],
+        fin: bool,
+    ) -> Result<(), Error> {
+        self.queue(kind, payload, Piece::Fragment { fin }).await
+    }
+
     /// Queues a whole message, or a fragment of one, through the core's
     /// writer, writing out when the queue is full.
     async fn queue(&mut self, kind: DataKind, payload: &[u8], piece: Piece) -> Result<(), Error> {

@@ -1,0 +1,68 @@
+//! The client side of the Autobahn testsuite: runs every case the
+//! testsuite's fuzzing server offers, echoing each message, then asks it to
+//! write its report.
+//!
+//! ```sh
+//! wstest -m fuzzingserver -s spec.json &     # listens on 9001
+//! cargo run --release -p barews-tokio --example autobahn_client -- ws://127.0.0.1:9001 barews-tokio
+//! ```
+
+use barews::close::CloseCode;
+use barews_tokio::{ClientOptions, End, Error, Message};
+use std::time::Duration;
+
+/// The longest a case may stay silent before the client gives up on it.
+const CASE_TIMEOUT: Duration = Duration::from_secs(60);
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), Error> {
+    let mut args = std::env::args().skip(1);
+    let base = args.next().unwrap_or_else(|| "ws://127.0.0.1:9001".to_owned());
+    let agent = args.next().unwrap_or_else(|| "barews-tokio".to_owned());
+
+    let (mut socket, _) = barews_tokio::connect(&format!("{base}/getCaseCount")).await?;
+    let count: u32 = match socket.read().await? {
+        Message::Text(text) => {
+            text.trim().parse().map_err(|_| Error::Io(std::io::Error::other("bad case count")))?
+        }
+        other => {
+            return Err(Error::Io(std::io::Error::other(format!(
+                "expected the case count, got {other:?}"
+            ))));
+        }
+    };
+    let _ = socket.close(CloseCode::NORMAL, "").await;
+    println!("{count} cases");
+
+    for case in 1..=count {
+        let url = format!("{base}/runCase?case={case}&agent={agent}");
+        match run_case(&url).await {
+            Ok(()) | Err(Error::Ended(End::Closed | End::Protocol(_) | End::AbnormalClosure)) => {}
+            Err(error) => eprintln!("case {case}: {error}"),
+        }
+    }
+
+    let url = format!("{base}/updateReports?agent={agent}");
+    let (mut socket, _) = barews_tokio::connect(&url).await?;
+    let _ = socket.close(CloseCode::NORMAL, "").await;
+    println!("reports updated");
+    Ok(())
+}
+
+/// Echoes every message of one case until the server closes.
+async fn run_case(url: &str) -> Result<(), Error> {
+    let mut options = ClientOptions::default();
+    options.socket.read_timeout = Some(CASE_TIMEOUT);
+    #[cfg(feature = "deflate")]
+    {
+        options.deflate = Some(barews::deflate::DeflateConfig::new());
+    }
+    let (mut socket, _) = barews_tokio::connect_with(url, &options).await?;
+    loop {
+        match socket.read().await? {
+            Message::Text(text) => socket.send_text(&text).await?,
+            Message::Binary(bytes) => socket.send_binary(&bytes).await?,
+            _ => {}
+        }
+    }
+}

@@ -1,0 +1,94 @@
+//! An echo server: every text or binary message comes back unchanged.
+//! One task per connection.
+//!
+//! ```sh
+//! cargo run --release -p barews-tokio --example echo_server -- 127.0.0.1:9001
+//! cargo run --release -p barews-tokio --example echo_server -- 127.0.0.1:9001 --threads 1
+//! cargo run --release -p barews-tokio --example echo_server -- 127.0.0.1:9002 --stream 512
+//! ```
+//!
+//! `--threads N` runs N worker threads (`1`: tokio's current-thread
+//! runtime); the default is tokio's multi-thread runtime with one worker
+//! per CPU. `--stream N` reads through an N-byte buffer and echoes each
+//! chunk as a fragment as soon as it arrives, never assembling a message.
+//! Built with the `deflate` feature, it accepts permessage-deflate.
+
+use barews::connection::Event;
+use barews_tokio::{End, Error, Message, ServerOptions};
+use tokio::net::{TcpListener, TcpStream};
+
+fn main() -> std::io::Result<()> {
+    let mut args = std::env::args().skip(1);
+    let addr = args.next().unwrap_or_else(|| "127.0.0.1:9001".to_owned());
+    let (mut threads, mut stream_buffer) = (None, None);
+    while let Some(flag) = args.next() {
+        let value = args.next().and_then(|v| v.parse::<usize>().ok());
+        match (flag.as_str(), value) {
+            ("--threads", Some(n)) => threads = Some(n),
+            ("--stream", Some(n)) => stream_buffer = Some(n),
+            _ => {
+                eprintln!("usage: echo_server ADDR [--threads N] [--stream BYTES]");
+                std::process::exit(2);
+            }
+        }
+    }
+    let runtime = match threads {
+        Some(1) => tokio::runtime::Builder::new_current_thread().enable_all().build()?,
+        Some(n) => {
+            tokio::runtime::Builder::new_multi_thread().worker_threads(n).enable_all().build()?
+        }
+        None => tokio::runtime::Builder::new_multi_thread().enable_all().build()?,
+    };
+    runtime.block_on(async move {
+        let listener = TcpListener::bind(&addr).await?;
+        println!("echo server listening on ws://{}", listener.local_addr()?);
+        loop {
+            let Ok((stream, _)) = listener.accept().await else { continue };
+            tokio::spawn(async move {
+                if let Err(error) = serve(stream, stream_buffer).await {
+                    match error {
+                        // Normal ends, peers that break the protocol, and
+                        // port probes that connect and leave.
+                        Error::Ended(End::Closed | End::Protocol(_) | End::AbnormalClosure) => {}
+                        Error::Io(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {}
+                        other => eprintln!("connection ended: {other}"),
+                    }
+                }
+            });
+        }
+    })
+}
+
+async fn serve(stream: TcpStream, stream_buffer: Option<usize>) -> Result<(), Error> {
+    stream.set_nodelay(true)?;
+    let mut options = ServerOptions::default();
+    #[cfg(feature = "deflate")]
+    {
+        options.deflate = Some(barews::deflate::DeflateConfig::new());
+    }
+    if let Some(size) = stream_buffer {
+        options.socket.read_buffer_size = size;
+        options.socket.max_read_buffer_size = size;
+    }
+    let (mut socket, _) = barews_tokio::accept_with(stream, &options).await?;
+    if stream_buffer.is_some() {
+        // Each chunk goes straight back as a fragment of the same message.
+        let mut chunk = Vec::new();
+        loop {
+            if let Event::Data { kind, payload, last, .. } = socket.read_event().await? {
+                chunk.clear();
+                chunk.extend_from_slice(payload);
+                socket.queue_fragment(kind, &chunk, last).await?;
+            }
+        }
+    }
+    loop {
+        match socket.read().await? {
+            // Queued: the answers to a batch of input leave in one write,
+            // before the socket waits for more.
+            Message::Text(text) => socket.queue_text(&text).await?,
+            Message::Binary(bytes) => socket.queue_binary(&bytes).await?,
+            _ => {}
+        }
+    }
+}
