@@ -62,9 +62,13 @@ pub use barews_std::{
 
 mod client;
 mod clock;
+mod inbox;
 mod server;
+mod shared;
 mod socket;
+mod split;
 
 pub use client::{client, connect, connect_with};
 pub use server::{accept, accept_with, accept_with_callback, from_upgraded};
 pub use socket::{ClientSocket, ServerSocket, WebSocket};
+pub use split::{Reader, Writer};

@@ -156,3 +156,65 @@ async fn queueing_waits_for_a_peer_that_does_not_read_and_memory_stays_bounded()
     socket.send_binary(&message).await.unwrap();
     reader.await.unwrap();
 }
+
+#[tokio::test(start_paused = true)]
+async fn split_halves_read_and_write_from_two_tasks_and_close_together() {
+    let (socket, mut peer) = pair(4096, &ServerOptions::default(), &ClientOptions::default()).await;
+    let (mut reader, writer) = socket.split();
+    // The writer task sends while the reader task waits for input.
+    let sending = {
+        let writer = writer.clone();
+        tokio::spawn(async move {
+            for i in 0..50 {
+                writer.send_text(&format!("tick {i}")).await.unwrap();
+                sleep(Duration::from_millis(5)).await;
+            }
+        })
+    };
+    let reading = tokio::spawn(async move {
+        let mut seen = Vec::new();
+        loop {
+            match reader.read().await {
+                Ok(message) => seen.push(message),
+                Err(error) => return (seen, error),
+            }
+        }
+    });
+    // The peer pings in the middle: the reader's side answers at once,
+    // between the writer's messages.
+    let (mut ticks, mut pongs) = (0, 0);
+    while ticks < 50 {
+        match peer.read().await.unwrap() {
+            Message::Text(text) => {
+                assert_eq!(text, format!("tick {ticks}"));
+                ticks += 1;
+                if ticks == 25 {
+                    peer.ping(b"mid").await.unwrap();
+                }
+            }
+            message => {
+                assert_eq!(message, Message::Pong(b"mid".to_vec()));
+                assert!(ticks < 30, "the Pong came after {ticks} ticks");
+                pongs += 1;
+            }
+        }
+    }
+    assert_eq!(pongs, 1);
+    sending.await.unwrap();
+    peer.send_text("bye").await.unwrap();
+    writer.close(barews::close::CloseCode::NORMAL, "done").await.unwrap();
+    let close = peer.read().await.unwrap();
+    assert!(matches!(close, Message::Close(Some(ref info)) if info.reason == "done"), "{close:?}");
+    // The peer's reply completes the handshake; the reader sees it end.
+    let (seen, end) = reading.await.unwrap();
+    // read() hands out control frames too: the Ping (already answered),
+    // the message, and the peer's Close reply.
+    let reply =
+        barews_tokio::CloseInfo { code: barews::close::CloseCode::NORMAL, reason: String::new() };
+    assert_eq!(
+        seen,
+        [Message::Ping(b"mid".to_vec()), Message::Text("bye".into()), Message::Close(Some(reply))]
+    );
+    assert!(matches!(end, Error::Ended(End::Closed)), "{end:?}");
+    assert!(matches!(peer.read().await, Err(Error::Ended(End::Closed))));
+}

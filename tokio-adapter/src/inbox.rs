@@ -1,0 +1,128 @@
+//! The reading side of a socket: the driver's receive buffer, the message
+//! being gathered, and the loop that does what the driver asks (read,
+//! write, wait for a timer, end the transport).
+
+use crate::clock::Clock;
+use crate::shared::Shared;
+use barews::connection::{Event, Side};
+use barews::driver::{Action, EventAt, Input};
+use barews_std::collect::Collector;
+use barews_std::{Error, Message};
+use std::io;
+use std::ops::DerefMut;
+use tokio::io::AsyncWrite;
+use tokio::time::Instant;
+
+/// How the reading side reaches the rest: the writing side (owned by a
+/// whole socket, locked by a split reader) and a handle to read from.
+pub(crate) trait Link<S: Side> {
+    /// The writing side's transport.
+    type Write: AsyncWrite + Unpin;
+
+    /// The writing side, for one step.
+    async fn shared(&mut self) -> impl DerefMut<Target = Shared<Self::Write, S>>;
+
+    /// Reads from the transport.
+    async fn read(&mut self, buf: &mut [u8]) -> io::Result<usize>;
+}
+
+/// The receive buffer, the message being gathered and the timers' clock.
+pub(crate) struct Inbox {
+    pub(crate) input: Input<Vec<u8>>,
+    collector: Collector,
+    clock: Clock,
+}
+
+impl Inbox {
+    pub(crate) fn new(input: Input<Vec<u8>>, max_message_len: u64) -> Self {
+        Inbox { input, collector: Collector::new(max_message_len), clock: Clock::new() }
+    }
+
+    /// The next whole message (control frames count), gathered across
+    /// calls if a call is cancelled.
+    pub(crate) async fn message<S: Side>(
+        &mut self,
+        link: &mut impl Link<S>,
+        deadline: Option<Instant>,
+    ) -> Result<Message, Error> {
+        loop {
+            let at = self.next_event(link, deadline).await?;
+            // Room for a message in several chunks is reserved ahead, from
+            // what its frames announced so far.
+            let starts =
+                matches!(self.input.event(at), Event::Data { first: true, last: false, .. });
+            let announced =
+                if starts { link.shared().await.conn.receiving_message_len() } else { None };
+            if let Some(message) = self.collector.take(self.input.event(at), || announced)? {
+                return Ok(message);
+            }
+        }
+    }
+
+    /// The next event, borrowing the receive buffer.
+    pub(crate) async fn event<S: Side>(
+        &mut self,
+        link: &mut impl Link<S>,
+        deadline: Option<Instant>,
+    ) -> Result<Event<'_>, Error> {
+        // The chunks go to the caller: a message `message` was gathering
+        // is abandoned.
+        self.collector.abandon();
+        let at = self.next_event(link, deadline).await?;
+        Ok(self.input.event(at))
+    }
+
+    /// Does what the driver asks until it has an event, giving up at
+    /// `deadline` (the caller's) with [`Error::Timeout`].
+    async fn next_event<S: Side>(
+        &mut self,
+        link: &mut impl Link<S>,
+        deadline: Option<Instant>,
+    ) -> Result<EventAt, Error> {
+        loop {
+            let action = {
+                let mut shared = link.shared().await;
+                let shared = &mut *shared;
+                match self.input.poll(&mut shared.conn, &mut shared.output, &mut self.clock) {
+                    Ok(Action::Write) => {
+                        shared.write_pending().await?;
+                        continue;
+                    }
+                    Ok(Action::Shutdown) => {
+                        shared.shutdown().await;
+                        continue;
+                    }
+                    other => other,
+                }
+            };
+            match action {
+                Ok(Action::Event(at)) => return Ok(at),
+                Ok(Action::Read { deadline: timer }) => {
+                    let timer = timer.map(|at| self.clock.to_tokio(at));
+                    let wake = [timer, deadline].into_iter().flatten().min();
+                    let read = link.read(self.input.spare());
+                    let result = match wake {
+                        None => read.await,
+                        Some(at) => match tokio::time::timeout_at(at, read).await {
+                            Ok(result) => result,
+                            // The caller's deadline, or a timer of the
+                            // core's that the next poll runs.
+                            Err(_) if deadline.is_some_and(|d| d <= Instant::now()) => {
+                                return Err(Error::Timeout);
+                            }
+                            Err(_) => continue,
+                        },
+                    };
+                    match result {
+                        Ok(0) => self.input.ended(),
+                        Ok(n) => self.input.filled(n),
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                        Err(e) => return Err(link.shared().await.broken(e)),
+                    }
+                }
+                Ok(_) => {}
+                Err(end) => return Err(end.into()),
+            }
+        }
+    }
+}
