@@ -62,6 +62,7 @@ pub use barews_std::{
 
 mod client;
 mod clock;
+mod compose;
 mod inbox;
 mod server;
 mod shared;
@@ -69,6 +70,7 @@ mod socket;
 mod split;
 
 pub use client::{client, connect, connect_with};
+pub use compose::{MessageSink, MessageStream};
 pub use server::{accept, accept_with, accept_with_callback, from_upgraded};
 pub use socket::{ClientSocket, ServerSocket, WebSocket};
 pub use split::{Reader, Writer};

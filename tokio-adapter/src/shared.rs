@@ -31,6 +31,13 @@ pub(crate) struct Shared<W, S> {
 impl<W: AsyncWrite + Unpin, S: Side> Shared<W, S> {
     /// Sends a whole message and flushes.
     pub(crate) async fn send(&mut self, message: Message) -> Result<(), Error> {
+        self.queue_message(message).await?;
+        self.flush().await
+    }
+
+    /// Queues a whole message: data through the core's writer, control
+    /// frames as the connection's owed frames.
+    pub(crate) async fn queue_message(&mut self, message: Message) -> Result<(), Error> {
         match message {
             Message::Text(text) => {
                 self.queue(DataKind::Text, text.as_bytes(), Piece::Whole).await?;
@@ -44,7 +51,7 @@ impl<W: AsyncWrite + Unpin, S: Side> Shared<W, S> {
                 self.conn.close(code, &reason)?;
             }
         }
-        self.flush().await
+        Ok(())
     }
 
     /// Queues a whole message, or a fragment of one, through the core's

@@ -107,6 +107,13 @@ impl<T: AsyncRead + AsyncWrite + Unpin, S: Side> WebSocket<T, S> {
         self.shared.send(message).await
     }
 
+    /// Queues a whole message (control frames included): it is written
+    /// with the next flush, read or send, or when the queue is full; see
+    /// [`queue_text`](Self::queue_text).
+    pub async fn queue(&mut self, message: Message) -> Result<(), Error> {
+        self.shared.queue_message(message).await
+    }
+
     /// Sends a text message and flushes.
     pub async fn send_text(&mut self, text: &str) -> Result<(), Error> {
         self.shared.queue(DataKind::Text, text.as_bytes(), Piece::Whole).await?;

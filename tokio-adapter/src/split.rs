@@ -46,15 +46,16 @@ impl<T: AsyncRead + AsyncWrite, S: Side> Reader<T, S> {
         Reader { read, inbox, shared }
     }
 
-    async fn deadline(&self) -> Option<Instant> {
-        let timeout = self.shared.lock().await.options.read_timeout;
+    /// When a read called now gives up, from the read timeout.
+    async fn deadline(shared: &Locked<T, S>) -> Option<Instant> {
+        let timeout = shared.lock().await.options.read_timeout;
         timeout.map(|timeout| Instant::now() + timeout)
     }
 
     /// Reads the next whole message; see
     /// [`WebSocket::read`](crate::WebSocket::read). Cancel-safe.
     pub async fn read(&mut self) -> Result<Message, Error> {
-        let deadline = self.deadline().await;
+        let deadline = Self::deadline(&self.shared).await;
         let mut link = Halves { read: &mut self.read, shared: &self.shared };
         self.inbox.message(&mut link, deadline).await
     }
@@ -63,7 +64,7 @@ impl<T: AsyncRead + AsyncWrite, S: Side> Reader<T, S> {
     /// [`WebSocket::read_event`](crate::WebSocket::read_event).
     /// Cancel-safe.
     pub async fn read_event(&mut self) -> Result<Event<'_>, Error> {
-        let deadline = self.deadline().await;
+        let deadline = Self::deadline(&self.shared).await;
         let mut link = Halves { read: &mut self.read, shared: &self.shared };
         self.inbox.event(&mut link, deadline).await
     }
@@ -93,6 +94,12 @@ impl<T: AsyncRead + AsyncWrite, S: Side> Writer<T, S> {
     /// Sends a whole message; see [`WebSocket::send`](crate::WebSocket::send).
     pub async fn send(&self, message: Message) -> Result<(), Error> {
         self.lock().await.send(message).await
+    }
+
+    /// Queues a whole message; see
+    /// [`WebSocket::queue`](crate::WebSocket::queue).
+    pub async fn queue(&self, message: Message) -> Result<(), Error> {
+        self.lock().await.queue_message(message).await
     }
 
     /// Sends a text message and flushes.

@@ -172,3 +172,41 @@ async fn an_invalid_upgrade_request_gets_the_cores_http_error() {
     let error = server.await.unwrap().unwrap_err();
     assert!(matches!(error, Error::Handshake(failure) if failure.status() == Some(426)));
 }
+
+#[tokio::test]
+async fn a_stream_forwarded_into_a_sink_echoes_for_a_tokio_tungstenite_client() {
+    use futures_util::TryStreamExt;
+    let (listener, url) = listener().await;
+    let server = tokio::spawn(async move {
+        let (stream, _) = listener.accept().await.unwrap();
+        let socket = barews_tokio::accept(stream).await.unwrap();
+        let (reader, writer) = socket.split();
+        // Data messages back out through the sink; control frames are the
+        // reader's business (their answers are sent already).
+        reader
+            .into_stream()
+            .try_filter(|message| {
+                std::future::ready(matches!(message, Message::Text(_) | Message::Binary(_)))
+            })
+            .forward(writer.into_sink())
+            .await
+    });
+    let tcp = TcpStream::connect(url.trim_start_matches("ws://").trim_end_matches("/chat"))
+        .await
+        .unwrap();
+    let (mut peer, _) = tokio_tungstenite::client_async(&url, tcp).await.unwrap();
+    for i in 0..200 {
+        peer.feed(tungstenite::Message::text(format!("m{i}"))).await.unwrap();
+    }
+    peer.flush().await.unwrap();
+    for i in 0..200 {
+        assert_eq!(
+            peer.next().await.unwrap().unwrap(),
+            tungstenite::Message::text(format!("m{i}"))
+        );
+    }
+    peer.close(None).await.unwrap();
+    while peer.next().await.is_some() {}
+    // The stream ends with the closing handshake, and so does forward.
+    server.await.unwrap().unwrap();
+}
