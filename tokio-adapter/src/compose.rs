@@ -15,12 +15,15 @@ use tokio::io::{AsyncRead, AsyncWrite};
 
 type Pending<O> = Pin<Box<dyn Future<Output = O> + Send>>;
 
+/// A read in progress: it owns the reader and gives it back.
+type Reading<T, S> = Pending<(Reader<T, S>, Result<Message, Error>)>;
+
 /// A [`Reader`] as a [`Stream`] of whole messages (control frames
 /// included), made by [`Reader::into_stream`]. It ends after the closing
 /// handshake; any other end of the connection is its last item, an error.
 pub struct MessageStream<T, S> {
     reader: Option<Reader<T, S>>,
-    reading: Option<Pending<(Reader<T, S>, Result<Message, Error>)>>,
+    reading: Option<Reading<T, S>>,
     done: bool,
 }
 
@@ -120,12 +123,12 @@ where
             }
             let writer = self.writer.clone();
             let writing: Pending<Result<(), Error>> = match op {
-                None => return Poll::Ready(Ok(())),
+                // Queueing is started by `start_send` only.
+                None | Some(Op::Queue) => return Poll::Ready(Ok(())),
                 Some(Op::Flush) => Box::pin(async move { writer.flush().await }),
                 Some(Op::Close) => {
                     Box::pin(async move { writer.close(CloseCode::NORMAL, "").await })
                 }
-                Some(Op::Queue) => return Poll::Ready(Ok(())),
             };
             self.writing = op.map(|op| (op, writing));
         }
