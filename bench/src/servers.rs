@@ -47,6 +47,8 @@ pub enum Impl {
     /// barews-std, whole messages, with a 256 KiB read buffer instead of
     /// the default 4 KiB (a diagnostic variant).
     BarewsBigBuffer,
+    /// barews-tokio, whole messages queued and written before each wait.
+    BarewsTokio,
     /// tungstenite, blocking.
     Tungstenite,
     /// fastwebsockets on tokio.
@@ -59,10 +61,11 @@ pub enum Impl {
 
 impl Impl {
     /// Every implementation, in table order.
-    pub const ALL: [Impl; 7] = [
+    pub const ALL: [Impl; 8] = [
         Impl::Barews,
         Impl::BarewsStream,
         Impl::BarewsBigBuffer,
+        Impl::BarewsTokio,
         Impl::Tungstenite,
         Impl::TokioTungstenite,
         Impl::Fastwebsockets,
@@ -75,6 +78,7 @@ impl Impl {
             Impl::Barews => "barews",
             Impl::BarewsStream => "barews-stream",
             Impl::BarewsBigBuffer => "barews-rb256k",
+            Impl::BarewsTokio => "barews-tokio",
             Impl::Tungstenite => "tungstenite",
             Impl::Fastwebsockets => "fastwebsockets",
             Impl::TokioTungstenite => "tokio-tungstenite",
@@ -111,6 +115,7 @@ impl Impl {
             Impl::RawTcp => spawn_threaded(listener, cpu, |s| report(raw_echo(s))),
             Impl::Fastwebsockets => spawn_tokio(listener, cpu, fastwebsockets_echo)?,
             Impl::TokioTungstenite => spawn_tokio(listener, cpu, tokio_tungstenite_echo)?,
+            Impl::BarewsTokio => spawn_tokio(listener, cpu, barews_tokio_echo)?,
         }
         Ok(addr)
     }
@@ -257,8 +262,10 @@ where
     Fut: Future<Output = Result<(), String>> + Send + 'static,
 {
     listener.set_nonblocking(true)?;
+    // I/O and timers for every tokio server alike (barews-tokio runs the
+    // handshake timeout and the core's timers on tokio's clock).
     let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_io()
+        .enable_all()
         .on_thread_start(move || affinity::pin_current(cpu))
         .build()?;
     thread::spawn(move || {
@@ -273,6 +280,30 @@ where
         });
     });
     Ok(())
+}
+
+/// barews-tokio's echo: whole messages queued, written together before the
+/// socket waits for more input (as its `echo_server` example does).
+async fn barews_tokio_echo(stream: tokio::net::TcpStream) -> Result<(), String> {
+    use barews_tokio::{End, Error, Message};
+    let ended = |error: Error| match error {
+        Error::Ended(End::Closed | End::AbnormalClosure) => Ok(()),
+        Error::Io(e) if is_disconnect(&e) => Ok(()),
+        other => Err(format!("barews-tokio: {other}")),
+    };
+    let mut socket =
+        barews_tokio::accept(stream).await.map_err(|e| format!("barews-tokio accept: {e}"))?;
+    loop {
+        let queued = match socket.read().await {
+            Ok(Message::Text(text)) => socket.queue_text(&text).await,
+            Ok(Message::Binary(bytes)) => socket.queue_binary(&bytes).await,
+            Ok(_) => Ok(()),
+            Err(error) => return ended(error),
+        };
+        if let Err(error) = queued {
+            return ended(error);
+        }
+    }
 }
 
 /// The echo server of tokio-tungstenite's README and `examples/echo-server.rs`.

@@ -43,6 +43,10 @@
 //! # }
 //! ```
 //!
+//! The sockets run the handshake timeout and the core's timers on tokio's
+//! clock: the runtime needs its time driver (`enable_all`, or
+//! `enable_time`, on the runtime builder; `#[tokio::main]` has it).
+//!
 //! ## Memory per connection
 //!
 //! A socket holds the core's connection state, a read buffer
