@@ -32,6 +32,7 @@
 use crate::affinity;
 use barews::connection::Event;
 use barews::handshake::server::{AcceptOptions, RequestStatus, ServerConfig, ServerHandshake};
+use barews_std::MIN_READ_BUFFER;
 use std::future::Future;
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -49,6 +50,9 @@ pub enum Impl {
     BarewsBigBuffer,
     /// barews-tokio, whole messages queued and written before each wait.
     BarewsTokio,
+    /// barews-tokio with the smallest read buffer (256 bytes, growing while
+    /// reads fill it), as for servers with many idle connections.
+    BarewsTokioSmall,
     /// tungstenite, blocking.
     Tungstenite,
     /// fastwebsockets on tokio.
@@ -61,11 +65,12 @@ pub enum Impl {
 
 impl Impl {
     /// Every implementation, in table order.
-    pub const ALL: [Impl; 8] = [
+    pub const ALL: [Impl; 9] = [
         Impl::Barews,
         Impl::BarewsStream,
         Impl::BarewsBigBuffer,
         Impl::BarewsTokio,
+        Impl::BarewsTokioSmall,
         Impl::Tungstenite,
         Impl::TokioTungstenite,
         Impl::Fastwebsockets,
@@ -79,6 +84,7 @@ impl Impl {
             Impl::BarewsStream => "barews-stream",
             Impl::BarewsBigBuffer => "barews-rb256k",
             Impl::BarewsTokio => "barews-tokio",
+            Impl::BarewsTokioSmall => "barews-tokio-rb256",
             Impl::Tungstenite => "tungstenite",
             Impl::Fastwebsockets => "fastwebsockets",
             Impl::TokioTungstenite => "tokio-tungstenite",
@@ -115,7 +121,10 @@ impl Impl {
             Impl::RawTcp => spawn_threaded(listener, cpu, |s| report(raw_echo(s))),
             Impl::Fastwebsockets => spawn_tokio(listener, cpu, fastwebsockets_echo)?,
             Impl::TokioTungstenite => spawn_tokio(listener, cpu, tokio_tungstenite_echo)?,
-            Impl::BarewsTokio => spawn_tokio(listener, cpu, barews_tokio_echo)?,
+            Impl::BarewsTokio => spawn_tokio(listener, cpu, |s| barews_tokio_echo(s, 0))?,
+            Impl::BarewsTokioSmall => {
+                spawn_tokio(listener, cpu, |s| barews_tokio_echo(s, MIN_READ_BUFFER))?;
+            }
         }
         Ok(addr)
     }
@@ -284,15 +293,24 @@ where
 
 /// barews-tokio's echo: whole messages queued, written together before the
 /// socket waits for more input (as its `echo_server` example does).
-async fn barews_tokio_echo(stream: tokio::net::TcpStream) -> Result<(), String> {
+/// `read_buffer` 0 keeps the default read buffer size.
+async fn barews_tokio_echo(
+    stream: tokio::net::TcpStream,
+    read_buffer: usize,
+) -> Result<(), String> {
     use barews_tokio::{End, Error, Message};
     let ended = |error: Error| match error {
         Error::Ended(End::Closed | End::AbnormalClosure) => Ok(()),
         Error::Io(e) if is_disconnect(&e) => Ok(()),
         other => Err(format!("barews-tokio: {other}")),
     };
-    let mut socket =
-        barews_tokio::accept(stream).await.map_err(|e| format!("barews-tokio accept: {e}"))?;
+    let mut options = barews_tokio::ServerOptions::default();
+    if read_buffer > 0 {
+        options.socket.read_buffer_size = read_buffer;
+    }
+    let (mut socket, _) = barews_tokio::accept_with(stream, &options)
+        .await
+        .map_err(|e| format!("barews-tokio accept: {e}"))?;
     loop {
         let queued = match socket.read().await {
             Ok(Message::Text(text)) => socket.queue_text(&text).await,

@@ -49,6 +49,15 @@ pub async fn connect_with(
 /// Runs the client handshake for `url` over a stream you opened yourself
 /// (TLS, a proxy tunnel…), within the handshake timeout.
 pub async fn client<T: AsyncRead + AsyncWrite + Unpin>(
+    stream: T,
+    url: &WsUrl,
+    options: &ClientOptions,
+) -> Result<(ClientSocket<T>, ResponseInfo), Error> {
+    // On the heap while it runs: the task keeps only the socket afterwards.
+    Box::pin(client_inner(stream, url, options)).await
+}
+
+async fn client_inner<T: AsyncRead + AsyncWrite + Unpin>(
     mut stream: T,
     url: &WsUrl,
     options: &ClientOptions,
@@ -74,20 +83,18 @@ pub async fn client<T: AsyncRead + AsyncWrite + Unpin>(
     Ok((socket, opened.info))
 }
 
-/// Reads more bytes of an HTTP head into `head`; the end of the stream
-/// is an error there.
+/// Reads more bytes of an HTTP head onto the end of `head` (the core's
+/// handshake bounds its size); the end of the stream is an error there.
 pub(crate) async fn read_more<T: AsyncRead + Unpin>(
     stream: &mut T,
     head: &mut Vec<u8>,
 ) -> Result<(), Error> {
-    let mut chunk = [0u8; 1024];
-    let n = stream.read(&mut chunk).await?;
-    if n == 0 {
+    head.reserve(1024);
+    if stream.read_buf(head).await? == 0 {
         return Err(Error::Io(io::Error::new(
             io::ErrorKind::UnexpectedEof,
             "connection closed during the opening handshake",
         )));
     }
-    head.extend_from_slice(&chunk[..n]);
     Ok(())
 }

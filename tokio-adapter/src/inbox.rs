@@ -8,10 +8,13 @@ use barews::connection::{Event, Side};
 use barews::driver::{Action, EventAt, Input};
 use barews_std::collect::Collector;
 use barews_std::{Error, Message};
+use std::future::Future;
 use std::io;
 use std::ops::DerefMut;
+use std::pin::Pin;
+use std::task::Poll;
 use tokio::io::AsyncWrite;
-use tokio::time::Instant;
+use tokio::time::{Instant, Sleep};
 
 /// How the reading side reaches the rest: the writing side (owned by a
 /// whole socket, locked by a split reader) and a handle to read from.
@@ -31,11 +34,19 @@ pub(crate) struct Inbox {
     pub(crate) input: Input<Vec<u8>>,
     collector: Collector,
     clock: Clock,
+    /// The timer a read waits with, made the first time one is needed and
+    /// reset after (not a new one on every read).
+    timer: Option<Pin<Box<Sleep>>>,
 }
 
 impl Inbox {
     pub(crate) fn new(input: Input<Vec<u8>>, max_message_len: u64) -> Self {
-        Inbox { input, collector: Collector::new(max_message_len), clock: Clock::new() }
+        Inbox {
+            input,
+            collector: Collector::new(max_message_len),
+            clock: Clock::new(),
+            timer: None,
+        }
     }
 
     /// The next whole message (control frames count), gathered across
@@ -103,15 +114,24 @@ impl Inbox {
                     let read = link.read(self.input.spare());
                     let result = match wake {
                         None => read.await,
-                        Some(at) => match tokio::time::timeout_at(at, read).await {
-                            Ok(result) => result,
-                            // The caller's deadline, or a timer of the
-                            // core's that the next poll runs.
-                            Err(_) if deadline.is_some_and(|d| d <= Instant::now()) => {
-                                return Err(Error::Timeout);
+                        Some(at) => {
+                            let timer = match &mut self.timer {
+                                Some(timer) => {
+                                    timer.as_mut().reset(at);
+                                    timer
+                                }
+                                None => self.timer.insert(Box::pin(tokio::time::sleep_until(at))),
+                            };
+                            match first(read, timer.as_mut()).await {
+                                Some(result) => result,
+                                // The caller's deadline, or a timer of the
+                                // core's that the next poll runs.
+                                None if deadline.is_some_and(|d| d <= Instant::now()) => {
+                                    return Err(Error::Timeout);
+                                }
+                                None => continue,
                             }
-                            Err(_) => continue,
-                        },
+                        }
                     };
                     match result {
                         Ok(0) => self.input.ended(),
@@ -125,4 +145,16 @@ impl Inbox {
             }
         }
     }
+}
+
+/// `read`'s result, or `None` if `timer` fires first.
+async fn first<R: Future>(read: R, mut timer: Pin<&mut Sleep>) -> Option<R::Output> {
+    let mut read = std::pin::pin!(read);
+    std::future::poll_fn(|cx| {
+        if let Poll::Ready(result) = read.as_mut().poll(cx) {
+            return Poll::Ready(Some(result));
+        }
+        timer.as_mut().poll(cx).map(|()| None)
+    })
+    .await
 }

@@ -31,6 +31,16 @@ pub async fn accept_with<T: AsyncRead + AsyncWrite + Unpin>(
 /// (authentication, routing on the path): `Err(status)` refuses it with
 /// that HTTP status (400-599).
 pub async fn accept_with_callback<T: AsyncRead + AsyncWrite + Unpin>(
+    stream: T,
+    options: &ServerOptions,
+    decide: impl FnOnce(&Request<'_>) -> Result<(), u16>,
+) -> Result<(ServerSocket<T>, Accepted), Error> {
+    // On the heap while it runs: a task that accepts and then serves keeps
+    // only the socket, not the handshake's state, for the connection's life.
+    Box::pin(accept_inner(stream, options, decide)).await
+}
+
+async fn accept_inner<T: AsyncRead + AsyncWrite + Unpin>(
     mut stream: T,
     options: &ServerOptions,
     decide: impl FnOnce(&Request<'_>) -> Result<(), u16>,
@@ -69,7 +79,7 @@ pub async fn from_upgraded<T: AsyncRead + AsyncWrite + Unpin>(
         Ok(request) => opening::answer(&request, options, |_| Ok(())),
         Err(error) => opening::refusal(error),
     };
-    open(stream, answer, already_read, options).await
+    Box::pin(open(stream, answer, already_read, options)).await
 }
 
 /// Writes `answer`'s response (within the handshake timeout) and makes

@@ -45,7 +45,8 @@ options:
   --sizes A,B,..        payload sizes in bytes (default 16,1024,65536,1048576)
   --conns A,B,..        connection counts for throughput (default 1,8)
   --window N            messages in flight per connection (default 64)
-  --impls A,B,..        barews, barews-stream, barews-rb256k, barews-tokio, tungstenite, tokio-tungstenite,
+  --impls A,B,..        barews, barews-stream, barews-rb256k, barews-tokio, barews-tokio-rb256,
+                        tungstenite, tokio-tungstenite,
                         fastwebsockets, raw-tcp (default: barews, tungstenite,
                         tokio-tungstenite, fastwebsockets, raw-tcp)
   --mode M              throughput, latency or all (default all)
