@@ -13,6 +13,7 @@
 //! about 19,000 connections.
 
 use barews_bench::servers::Impl;
+use barews_bench::stats::as_f64;
 use barews_tokio::{ClientOptions, Message, WsUrl};
 use std::io::{BufRead, BufReader};
 use std::net::{Ipv4Addr, SocketAddr};
@@ -155,12 +156,13 @@ async fn measure_with(
             other => return Err(format!("echo {i}: {other:?}")),
         }
     }
-    let per = after.saturating_sub(before) as f64 / count as f64;
+    let count64 = u64::try_from(count).unwrap_or(u64::MAX);
+    let per = as_f64(after.saturating_sub(before)) / as_f64(count64);
     Ok(format!(
         "| {} | {count} | {:.1} MB | {:.1} MB | {:.0} B | {} ({} opened in {:.1} s) |",
         implementation.name(),
-        before as f64 / 1e6,
-        after as f64 / 1e6,
+        as_f64(before) / 1e6,
+        as_f64(after) / 1e6,
         per,
         if echoed == count { "yes" } else { "no" },
         echoed,
