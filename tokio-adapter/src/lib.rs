@@ -72,6 +72,8 @@ mod server;
 mod shared;
 mod socket;
 mod split;
+#[cfg(feature = "hyper")]
+pub mod upgrade;
 
 pub use client::{client, connect, connect_with};
 pub use compose::{MessageSink, MessageStream};
