@@ -12,9 +12,14 @@
 //! per CPU. `--stream N` reads through an N-byte buffer and echoes each
 //! chunk as a fragment as soon as it arrives, never assembling a message.
 //! Built with the `deflate` feature, it accepts permessage-deflate.
+//!
+//! Ctrl-C shuts it down gracefully: it stops accepting, every connection
+//! closes with 1001 (going away) and finishes its closing handshake, and
+//! the server exits once they have all ended (10 s at most).
 
 use barews::connection::Event;
-use barews_tokio::{End, Error, Message, ServerOptions};
+use barews_tokio::{End, Error, Message, ServerOptions, Shutdown};
+use std::time::Duration;
 use tokio::net::{TcpListener, TcpStream};
 
 fn main() -> std::io::Result<()> {
@@ -42,10 +47,16 @@ fn main() -> std::io::Result<()> {
     runtime.block_on(async move {
         let listener = TcpListener::bind(&addr).await?;
         println!("echo server listening on ws://{}", listener.local_addr()?);
+        let shutdown = Shutdown::new();
         loop {
-            let Ok((stream, _)) = listener.accept().await else { continue };
+            let accepted = tokio::select! {
+                accepted = listener.accept() => accepted,
+                _ = tokio::signal::ctrl_c() => break,
+            };
+            let Ok((stream, _)) = accepted else { continue };
+            let shutdown = shutdown.clone();
             tokio::spawn(async move {
-                if let Err(error) = serve(stream, stream_buffer).await {
+                if let Err(error) = serve(stream, stream_buffer, &shutdown).await {
                     match error {
                         // Normal ends, peers that break the protocol, and
                         // port probes that connect and leave.
@@ -56,10 +67,20 @@ fn main() -> std::io::Result<()> {
                 }
             });
         }
+        println!("shutting down {} connections", shutdown.watching());
+        shutdown.trigger();
+        if !shutdown.wait(Duration::from_secs(10)).await {
+            println!("{} connections did not close in time", shutdown.watching());
+        }
+        Ok(())
     })
 }
 
-async fn serve(stream: TcpStream, stream_buffer: Option<usize>) -> Result<(), Error> {
+async fn serve(
+    stream: TcpStream,
+    stream_buffer: Option<usize>,
+    shutdown: &Shutdown,
+) -> Result<(), Error> {
     stream.set_nodelay(true)?;
     let mut options = ServerOptions::default();
     #[cfg(feature = "deflate")]
@@ -71,6 +92,7 @@ async fn serve(stream: TcpStream, stream_buffer: Option<usize>) -> Result<(), Er
         options.socket.max_read_buffer_size = size;
     }
     let (mut socket, _) = barews_tokio::accept_with(stream, &options).await?;
+    socket.watch_shutdown(shutdown);
     if stream_buffer.is_some() {
         // Each chunk goes straight back as a fragment of the same message.
         let mut chunk = Vec::new();

@@ -4,7 +4,8 @@
 
 use crate::clock::Clock;
 use crate::shared::Shared;
-use barews::connection::{Event, Side};
+use barews::close::CloseCode;
+use barews::connection::{Event, Side, State};
 use barews::driver::{Action, EventAt, Input};
 use barews_std::collect::Collector;
 use barews_std::{Error, Message};
@@ -14,6 +15,7 @@ use std::ops::DerefMut;
 use std::pin::Pin;
 use std::task::Poll;
 use tokio::io::AsyncWrite;
+use tokio::sync::watch;
 use tokio::time::{Instant, Sleep};
 
 /// How the reading side reaches the rest: the writing side (owned by a
@@ -37,6 +39,12 @@ pub(crate) struct Inbox {
     /// The timer a read waits with, made the first time one is needed and
     /// reset after (not a new one on every read).
     timer: Option<Pin<Box<Sleep>>>,
+    /// The server-wide shutdown signal this socket watches. It is held
+    /// until the socket is dropped: the signal counts the sockets still
+    /// open by it.
+    pub(crate) shutdown: Option<watch::Receiver<bool>>,
+    /// The shutdown was acted on (the Close is sent).
+    shutting_down: bool,
 }
 
 impl Inbox {
@@ -46,6 +54,8 @@ impl Inbox {
             collector: Collector::new(max_message_len),
             clock: Clock::new(),
             timer: None,
+            shutdown: None,
+            shutting_down: false,
         }
     }
 
@@ -94,6 +104,15 @@ impl Inbox {
             let action = {
                 let mut shared = link.shared().await;
                 let shared = &mut *shared;
+                let triggered = self.shutdown.as_ref().is_some_and(|watch| *watch.borrow());
+                if triggered && !self.shutting_down {
+                    // A graceful shutdown: 1001, then the closing handshake
+                    // as usual.
+                    self.shutting_down = true;
+                    if shared.conn.state() == State::Open {
+                        shared.conn.close(CloseCode::GOING_AWAY, "server shutting down")?;
+                    }
+                }
                 match self.input.poll(&mut shared.conn, &mut shared.output, &mut self.clock) {
                     Ok(Action::Write) => {
                         shared.write_pending().await?;
@@ -111,27 +130,26 @@ impl Inbox {
                 Ok(Action::Read { deadline: timer }) => {
                     let timer = timer.map(|at| self.clock.to_tokio(at));
                     let wake = [timer, deadline].into_iter().flatten().min();
-                    let read = link.read(self.input.spare());
-                    let result = match wake {
-                        None => read.await,
-                        Some(at) => {
-                            let timer = match &mut self.timer {
-                                Some(timer) => {
-                                    timer.as_mut().reset(at);
-                                    timer
-                                }
-                                None => self.timer.insert(Box::pin(tokio::time::sleep_until(at))),
-                            };
-                            match first(read, timer.as_mut()).await {
-                                Some(result) => result,
-                                // The caller's deadline, or a timer of the
-                                // core's that the next poll runs.
-                                None if deadline.is_some_and(|d| d <= Instant::now()) => {
-                                    return Err(Error::Timeout);
-                                }
-                                None => continue,
-                            }
+                    let timer = match (wake, &mut self.timer) {
+                        (None, _) => None,
+                        (Some(at), Some(timer)) => {
+                            timer.as_mut().reset(at);
+                            Some(timer.as_mut())
                         }
+                        (Some(at), slot @ None) => {
+                            Some(slot.insert(Box::pin(tokio::time::sleep_until(at))).as_mut())
+                        }
+                    };
+                    let read = link.read(self.input.spare());
+                    let shutdown = self.shutdown.as_mut().filter(|_| !self.shutting_down);
+                    let result = match first(read, timer, shutdown).await {
+                        Some(result) => result,
+                        // The caller's deadline passed, or a timer of the
+                        // core's or the shutdown signal is for the next poll.
+                        None if deadline.is_some_and(|d| d <= Instant::now()) => {
+                            return Err(Error::Timeout);
+                        }
+                        None => continue,
                     };
                     match result {
                         Ok(0) => self.input.ended(),
@@ -147,14 +165,33 @@ impl Inbox {
     }
 }
 
-/// `read`'s result, or `None` if `timer` fires first.
-async fn first<R: Future>(read: R, mut timer: Pin<&mut Sleep>) -> Option<R::Output> {
+/// `read`'s result, or `None` if `timer` fires or `shutdown` changes
+/// first.
+async fn first<R: Future>(
+    read: R,
+    mut timer: Option<Pin<&mut Sleep>>,
+    shutdown: Option<&mut watch::Receiver<bool>>,
+) -> Option<R::Output> {
     let mut read = std::pin::pin!(read);
+    // A signal whose sender is gone never fires.
+    let changed = async {
+        let fired = match shutdown {
+            Some(watch) => watch.changed().await.is_ok(),
+            None => false,
+        };
+        if !fired {
+            std::future::pending::<()>().await;
+        }
+    };
+    let mut changed = std::pin::pin!(changed);
     std::future::poll_fn(|cx| {
         if let Poll::Ready(result) = read.as_mut().poll(cx) {
             return Poll::Ready(Some(result));
         }
-        timer.as_mut().poll(cx).map(|()| None)
+        if timer.as_mut().is_some_and(|timer| timer.as_mut().poll(cx).is_ready()) {
+            return Poll::Ready(None);
+        }
+        changed.as_mut().poll(cx).map(|()| None)
     })
     .await
 }

@@ -70,6 +70,7 @@ mod compose;
 mod inbox;
 mod server;
 mod shared;
+mod shutdown;
 mod socket;
 mod split;
 #[cfg(feature = "hyper")]
@@ -78,5 +79,6 @@ pub mod upgrade;
 pub use client::{client, connect, connect_with};
 pub use compose::{MessageSink, MessageStream};
 pub use server::{accept, accept_with, accept_with_callback, from_upgraded};
+pub use shutdown::Shutdown;
 pub use socket::{ClientSocket, ServerSocket, WebSocket};
 pub use split::{Reader, Writer};

@@ -2,6 +2,7 @@
 
 use crate::inbox::{Inbox, Link};
 use crate::shared::{Piece, Shared};
+use crate::shutdown::Shutdown;
 use crate::split::{Reader, Writer};
 use barews::close::CloseCode;
 use barews::connection::{Client, Connection, DataKind, Event, Server, Side, State};
@@ -217,6 +218,14 @@ impl<T: AsyncRead + AsyncWrite + Unpin, S: Side> WebSocket<T, S> {
     /// breaks the WebSocket's framing).
     pub fn get_mut(&mut self) -> &mut T {
         &mut self.shared.io
+    }
+
+    /// Watches the server-wide `shutdown` signal: once it is triggered, the
+    /// socket sends a Close with 1001 (going away) the next time it reads,
+    /// or at once if it is waiting for input, and finishes the closing
+    /// handshake; its reads then end with the connection's end.
+    pub fn watch_shutdown(&mut self, shutdown: &Shutdown) {
+        self.inbox.shutdown = Some(shutdown.watch());
     }
 
     /// Splits the socket into a [`Reader`] and a [`Writer`] that two tasks

@@ -218,3 +218,69 @@ async fn split_halves_read_and_write_from_two_tasks_and_close_together() {
     assert!(matches!(end, Error::Ended(End::Closed)), "{end:?}");
     assert!(matches!(peer.read().await, Err(Error::Ended(End::Closed))));
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_graceful_shutdown_closes_every_watching_socket_with_1001_within_the_deadline() {
+    use barews_tokio::Shutdown;
+    let shutdown = Shutdown::new();
+    let mut peers = Vec::new();
+    let mut servers = Vec::new();
+    for _ in 0..50 {
+        let (mut socket, peer) =
+            pair(4096, &ServerOptions::default(), &ClientOptions::default()).await;
+        socket.watch_shutdown(&shutdown);
+        servers.push(tokio::spawn(async move {
+            loop {
+                match socket.read().await {
+                    Ok(Message::Text(text)) => socket.send_text(&text).await.unwrap(),
+                    Ok(_) => {}
+                    Err(error) => return error,
+                }
+            }
+        }));
+        peers.push(peer);
+    }
+    assert_eq!(shutdown.watching(), 50);
+    // Every peer but the last reads, so answers the server's Close; the
+    // last one has stopped reading and never will.
+    let stuck = peers.pop().unwrap();
+    let readers: Vec<_> = peers
+        .into_iter()
+        .map(|mut peer| {
+            tokio::spawn(async move {
+                peer.send_text("before").await.unwrap();
+                assert_eq!(peer.read().await.unwrap(), Message::Text("before".into()));
+                let close = peer.read().await.unwrap();
+                let end = peer.read().await;
+                (close, end)
+            })
+        })
+        .collect();
+    sleep(Duration::from_millis(100)).await;
+    let start = Instant::now();
+    shutdown.trigger();
+    assert!(shutdown.wait(Duration::from_secs(10)).await, "sockets still open");
+    // The stuck peer held its server until the close timeout (5 s).
+    assert_eq!(start.elapsed().as_secs(), 5);
+    assert_eq!(shutdown.watching(), 0);
+    for reader in readers {
+        let (close, end) = reader.await.unwrap();
+        let going_away = barews_tokio::CloseInfo {
+            code: barews::close::CloseCode::GOING_AWAY,
+            reason: "server shutting down".into(),
+        };
+        assert_eq!(close, Message::Close(Some(going_away)));
+        assert!(matches!(end, Err(Error::Ended(End::Closed))), "{end:?}");
+    }
+    let mut ends = Vec::new();
+    for server in servers {
+        ends.push(server.await.unwrap());
+    }
+    let closed = ends.iter().filter(|e| matches!(e, Error::Ended(End::Closed))).count();
+    let expired = ends
+        .iter()
+        .filter(|e| matches!(e, Error::Ended(End::Expired(Expired::CloseHandshake))))
+        .count();
+    assert_eq!((closed, expired), (49, 1));
+    drop(stuck);
+}
