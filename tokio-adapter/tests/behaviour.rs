@@ -284,3 +284,60 @@ async fn a_graceful_shutdown_closes_every_watching_socket_with_1001_within_the_d
     assert_eq!((closed, expired), (49, 1));
     drop(stuck);
 }
+
+#[tokio::test(start_paused = true)]
+async fn slow_loris_and_vanishing_peers_leave_no_task_behind() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    /// Counts a server task while it lives.
+    struct Live(Arc<AtomicUsize>);
+    impl Drop for Live {
+        fn drop(&mut self) {
+            self.0.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
+    let live = Arc::new(AtomicUsize::new(0));
+    let mut options = ServerOptions::default();
+    options.handshake_timeout = Duration::from_secs(5);
+    let options = Arc::new(options);
+    let url = WsUrl::parse("ws://localhost/").unwrap();
+    let mut held = Vec::new();
+    for i in 0..300 {
+        let (server_end, mut peer) = duplex(4096);
+        live.fetch_add(1, Ordering::SeqCst);
+        let guard = Live(Arc::clone(&live));
+        let options = Arc::clone(&options);
+        tokio::spawn(async move {
+            let _guard = guard;
+            let Ok((mut socket, _)) = barews_tokio::accept_with(server_end, &options).await else {
+                return;
+            };
+            while socket.read().await.is_ok() {}
+        });
+        match i % 3 {
+            // Slow loris: half a request, then nothing, the stream kept open.
+            0 => {
+                peer.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n").await.unwrap();
+                held.push(peer);
+            }
+            // Gone in the middle of the request.
+            1 => {
+                peer.write_all(b"GET / HTTP/1.1\r\nUpg").await.unwrap();
+                drop(peer);
+            }
+            // Gone after the handshake, without a Close.
+            _ => {
+                let (socket, _) =
+                    barews_tokio::client(peer, &url, &ClientOptions::default()).await.unwrap();
+                drop(socket);
+            }
+        }
+    }
+    // The vanished peers' tasks end at once; the slow ones at the handshake
+    // timeout.
+    sleep(Duration::from_secs(1)).await;
+    assert_eq!(live.load(Ordering::SeqCst), 100);
+    sleep(Duration::from_secs(5)).await;
+    assert_eq!(live.load(Ordering::SeqCst), 0);
+    drop(held);
+}
