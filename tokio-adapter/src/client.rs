@@ -1,13 +1,15 @@
 //! Connecting to a WebSocket server.
 
 use crate::socket::ClientSocket;
+use crate::stream::MaybeTlsStream;
 use barews_std::opening::ClientOffer;
 use barews_std::{ClientOptions, Error, ResponseInfo, WsUrl};
 use std::io;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-/// Connects to `url` (`ws://…`) with the default options.
+/// Connects to `url` (`ws://…`, or `wss://…` with the `tls` feature) with
+/// the default options.
 ///
 /// ```no_run
 /// # async fn run() -> Result<(), barews_tokio::Error> {
@@ -16,25 +18,20 @@ use tokio::net::TcpStream;
 /// println!("{:?}", socket.read().await?);
 /// # Ok(()) }
 /// ```
-pub async fn connect(url: &str) -> Result<(ClientSocket<TcpStream>, ResponseInfo), Error> {
+pub async fn connect(url: &str) -> Result<(ClientSocket<MaybeTlsStream>, ResponseInfo), Error> {
     connect_with(url, &ClientOptions::default()).await
 }
 
 /// Connects to `url` with `options`: resolves the host, opens TCP (within
-/// the connect timeout) and runs the opening handshake (within the
-/// handshake timeout). `wss://` needs a TLS stream: open one and call
-/// [`client`].
+/// the connect timeout), sets up TLS for `wss://` (with the `tls` feature;
+/// the configuration in `options.tls`, or the webpki roots) and runs the
+/// opening handshake (TLS's and the WebSocket's each within the handshake
+/// timeout).
 pub async fn connect_with(
     url: &str,
     options: &ClientOptions,
-) -> Result<(ClientSocket<TcpStream>, ResponseInfo), Error> {
+) -> Result<(ClientSocket<MaybeTlsStream>, ResponseInfo), Error> {
     let url = WsUrl::parse(url)?;
-    if url.secure {
-        return Err(Error::Io(io::Error::new(
-            io::ErrorKind::Unsupported,
-            "wss:// is not built into barews-tokio yet: open a TLS stream and call `client`",
-        )));
-    }
     let open = TcpStream::connect((url.host.as_str(), url.port));
     let tcp = match options.connect_timeout {
         Some(timeout) => tokio::time::timeout(timeout, open).await.unwrap_or_else(|_| {
@@ -43,7 +40,40 @@ pub async fn connect_with(
         None => open.await?,
     };
     tcp.set_nodelay(options.socket.nodelay)?;
-    client(tcp, &url, options).await
+    let stream =
+        if url.secure { tls(tcp, &url, options).await? } else { MaybeTlsStream::Plain(tcp) };
+    client(stream, &url, options).await
+}
+
+/// TLS as a client of `url`'s host over `tcp`, within the handshake
+/// timeout.
+#[cfg(feature = "tls")]
+async fn tls(
+    tcp: TcpStream,
+    url: &WsUrl,
+    options: &ClientOptions,
+) -> Result<MaybeTlsStream, Error> {
+    use barews_std::UrlError;
+    use tokio_rustls::rustls::pki_types::ServerName;
+    let config = match &options.tls {
+        Some(config) => std::sync::Arc::clone(config),
+        None => barews_std::tls::default_client_config()?,
+    };
+    let name = ServerName::try_from(url.host.clone()).map_err(|_| Error::Url(UrlError::Host))?;
+    let connect = tokio_rustls::TlsConnector::from(config).connect(name, tcp);
+    let tls = tokio::time::timeout(options.handshake_timeout, connect)
+        .await
+        .map_err(|_| Error::HandshakeTimeout)??;
+    Ok(MaybeTlsStream::Tls(Box::new(tls)))
+}
+
+/// Without the `tls` feature, `wss://` is refused with the reason.
+#[cfg(not(feature = "tls"))]
+async fn tls(_: TcpStream, _: &WsUrl, _: &ClientOptions) -> Result<MaybeTlsStream, Error> {
+    Err(Error::Io(io::Error::new(
+        io::ErrorKind::Unsupported,
+        "wss:// needs the `tls` feature of barews-tokio",
+    )))
 }
 
 /// Runs the client handshake for `url` over a stream you opened yourself

@@ -59,6 +59,8 @@
 pub use barews;
 pub use barews::driver::End;
 pub use barews_std::opening;
+#[cfg(feature = "tls")]
+pub use barews_std::tls;
 pub use barews_std::{
     Accepted, ClientOptions, CloseInfo, Error, Message, RequestParts, ResponseInfo, ServerOptions,
     SocketOptions, UrlError, WsUrl,
@@ -73,6 +75,7 @@ mod shared;
 mod shutdown;
 mod socket;
 mod split;
+mod stream;
 #[cfg(feature = "hyper")]
 pub mod upgrade;
 
@@ -82,3 +85,4 @@ pub use server::{accept, accept_with, accept_with_callback, from_upgraded};
 pub use shutdown::Shutdown;
 pub use socket::{ClientSocket, ServerSocket, WebSocket};
 pub use split::{Reader, Writer};
+pub use stream::MaybeTlsStream;
