@@ -69,11 +69,15 @@ async fn tls(
 
 /// Without the `tls` feature, `wss://` is refused with the reason.
 #[cfg(not(feature = "tls"))]
-async fn tls(_: TcpStream, _: &WsUrl, _: &ClientOptions) -> Result<MaybeTlsStream, Error> {
-    Err(Error::Io(io::Error::new(
+fn tls(
+    _: TcpStream,
+    _: &WsUrl,
+    _: &ClientOptions,
+) -> std::future::Ready<Result<MaybeTlsStream, Error>> {
+    std::future::ready(Err(Error::Io(io::Error::new(
         io::ErrorKind::Unsupported,
         "wss:// needs the `tls` feature of barews-tokio",
-    )))
+    ))))
 }
 
 /// Runs the client handshake for `url` over a stream you opened yourself
