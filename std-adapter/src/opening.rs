@@ -15,7 +15,7 @@ use crate::client::ResponseInfo;
 use crate::error::Error;
 use crate::options::{ClientOptions, ServerOptions};
 use crate::rng::{OsMasks, nonce};
-use crate::server::Accepted;
+use crate::server::{Accepted, RequestParts};
 use crate::url::WsUrl;
 use barews::BufferTooSmall;
 use barews::connection::{Client, Connection, Server};
@@ -196,6 +196,33 @@ pub struct Answer {
     pub response: Vec<u8>,
     /// The connection and what was agreed, or the handshake's failure.
     pub result: Result<(Connection<Server>, Accepted), Error>,
+}
+
+impl Answer {
+    /// What the handshake came to once the response was written (or not:
+    /// `written`). A refusal's own error says more than a failed write of
+    /// it, so it wins.
+    pub fn finish(
+        self,
+        written: Result<(), Error>,
+    ) -> Result<(Connection<Server>, Accepted), Error> {
+        let agreed = self.result?;
+        written?;
+        Ok(agreed)
+    }
+}
+
+/// The answer to a request another HTTP server already parsed, from its
+/// parts: [`answer`] for a valid one (no `decide` step: that server routed
+/// it), [`refusal`] for an invalid one.
+pub fn answer_parts(parts: RequestParts<'_>, options: &ServerOptions) -> Answer {
+    let headers = parts.headers.iter().copied();
+    let request =
+        Request::from_parts(&options.handshake, parts.method, parts.version, parts.path, headers);
+    match request {
+        Ok(request) => answer(&request, options, |_| Ok(())),
+        Err(error) => refusal(error),
+    }
 }
 
 /// The answer to an invalid request: the core's HTTP error response for

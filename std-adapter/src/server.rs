@@ -87,14 +87,7 @@ pub fn from_upgraded<T: Stream>(
     parts: RequestParts<'_>,
     options: &ServerOptions,
 ) -> Result<(ServerSocket<T>, Accepted), Error> {
-    let headers = parts.headers.iter().copied();
-    let request =
-        Request::from_parts(&options.handshake, parts.method, parts.version, parts.path, headers);
-    let answer = match request {
-        Ok(request) => opening::answer(&request, options, |_| Ok(())),
-        Err(error) => opening::refusal(error),
-    };
-    open(stream, answer, already_read, options)
+    open(stream, opening::answer_parts(parts, options), already_read, options)
 }
 
 /// Writes `answer`'s response and makes the socket it agreed to, with
@@ -105,14 +98,8 @@ fn open<T: Stream>(
     leftover: &[u8],
     options: &ServerOptions,
 ) -> Result<(ServerSocket<T>, Accepted), Error> {
-    if !answer.response.is_empty() {
-        let written = stream.write_all(&answer.response).and_then(|()| stream.flush());
-        // A refusal's error says more than a failed write of it.
-        if answer.result.is_ok() {
-            written?;
-        }
-    }
-    let (conn, accepted) = answer.result?;
+    let written = stream.write_all(&answer.response).and_then(|()| stream.flush());
+    let (conn, accepted) = answer.finish(written.map_err(Error::Io))?;
     let socket = ServerSocket::from_parts(stream, conn, leftover, options.socket.clone())?;
     Ok((socket, accepted))
 }

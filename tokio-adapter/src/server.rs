@@ -72,13 +72,7 @@ pub async fn from_upgraded<T: AsyncRead + AsyncWrite + Unpin>(
     parts: RequestParts<'_>,
     options: &ServerOptions,
 ) -> Result<(ServerSocket<T>, Accepted), Error> {
-    let headers = parts.headers.iter().copied();
-    let request =
-        Request::from_parts(&options.handshake, parts.method, parts.version, parts.path, headers);
-    let answer = match request {
-        Ok(request) => opening::answer(&request, options, |_| Ok(())),
-        Err(error) => opening::refusal(error),
-    };
+    let answer = opening::answer_parts(parts, options);
     Box::pin(open(stream, answer, already_read, options)).await
 }
 
@@ -90,18 +84,15 @@ async fn open<T: AsyncRead + AsyncWrite + Unpin>(
     leftover: &[u8],
     options: &ServerOptions,
 ) -> Result<(ServerSocket<T>, Accepted), Error> {
-    if !answer.response.is_empty() {
-        let write = async {
-            stream.write_all(&answer.response).await?;
-            stream.flush().await
-        };
-        let written = tokio::time::timeout(options.handshake_timeout, write).await;
-        // A refusal's error says more than a failed write of it.
-        if answer.result.is_ok() {
-            written.map_err(|_| Error::HandshakeTimeout)??;
-        }
-    }
-    let (conn, accepted) = answer.result?;
+    let write = async {
+        stream.write_all(&answer.response).await?;
+        stream.flush().await
+    };
+    let written = match tokio::time::timeout(options.handshake_timeout, write).await {
+        Ok(written) => written.map_err(Error::Io),
+        Err(_) => Err(Error::HandshakeTimeout),
+    };
+    let (conn, accepted) = answer.finish(written)?;
     let socket = ServerSocket::from_parts(stream, conn, leftover, options.socket.clone())?;
     Ok((socket, accepted))
 }

@@ -32,9 +32,8 @@
 use crate::socket::ServerSocket;
 use barews::connection::{Connection, Server};
 use barews::handshake::HttpVersion;
-use barews::handshake::server::Request;
 use barews_std::opening::{self, Answer};
-use barews_std::{Accepted, Error, ServerOptions, SocketOptions};
+use barews_std::{Accepted, Error, RequestParts, ServerOptions, SocketOptions};
 use hyper::upgrade::{OnUpgrade, Upgraded};
 use hyper_util::rt::TokioIo;
 use std::io;
@@ -83,13 +82,15 @@ fn answer<B>(request: &http::Request<B>, options: &ServerOptions) -> Answer {
     } else {
         HttpVersion::Http10
     };
-    let path = request.uri().path_and_query().map_or("/", http::uri::PathAndQuery::as_str);
-    let headers = request.headers().iter().map(|(name, value)| (name.as_str(), value.as_bytes()));
-    let method = request.method().as_str();
-    match Request::from_parts(&options.handshake, method, version, path, headers) {
-        Ok(parsed) => opening::answer(&parsed, options, |_| Ok(())),
-        Err(error) => opening::refusal(error),
-    }
+    let headers: Vec<(&str, &[u8])> =
+        request.headers().iter().map(|(name, value)| (name.as_str(), value.as_bytes())).collect();
+    let parts = RequestParts {
+        method: request.method().as_str(),
+        version,
+        path: request.uri().path_and_query().map_or("/", http::uri::PathAndQuery::as_str),
+        headers: &headers,
+    };
+    opening::answer_parts(parts, options)
 }
 
 impl PendingUpgrade {
