@@ -46,6 +46,10 @@ pub enum MemServer {
     BarewsStd,
     /// barews-std streaming: `read_event` and `send_fragment`.
     BarewsStdStream,
+    /// barews-tokio: `WebSocket::read` and `queue_binary` / `queue_text`.
+    BarewsTokio,
+    /// barews-tokio streaming: `read_event` and `queue_fragment`.
+    BarewsTokioStream,
     /// tungstenite: `WebSocket::read` and `send`.
     Tungstenite,
     /// fastwebsockets: `WebSocket::read_frame` and `write_frame`.
@@ -56,11 +60,13 @@ pub enum MemServer {
 
 impl MemServer {
     /// Every driver.
-    pub const ALL: [MemServer; 7] = [
+    pub const ALL: [MemServer; 9] = [
         MemServer::BarewsCore,
         MemServer::BarewsCoreAssembled,
         MemServer::BarewsStd,
         MemServer::BarewsStdStream,
+        MemServer::BarewsTokio,
+        MemServer::BarewsTokioStream,
         MemServer::Tungstenite,
         MemServer::Fastwebsockets,
         MemServer::FastwebsocketsCollector,
@@ -73,6 +79,8 @@ impl MemServer {
             MemServer::BarewsCoreAssembled => "barews+assembler",
             MemServer::BarewsStd => "barews-std",
             MemServer::BarewsStdStream => "barews-std-stream",
+            MemServer::BarewsTokio => "barews-tokio",
+            MemServer::BarewsTokioStream => "barews-tokio-stream",
             MemServer::Tungstenite => "tungstenite",
             MemServer::Fastwebsockets => "fastwebsockets",
             MemServer::FastwebsocketsCollector => "fastwebsockets-collector",
@@ -88,6 +96,8 @@ impl MemServer {
             }
             MemServer::BarewsStd => Box::new(StdDriver::new(input, messages, echo, false)),
             MemServer::BarewsStdStream => Box::new(StdDriver::new(input, messages, echo, true)),
+            MemServer::BarewsTokio => Box::new(TokioDriver::new(input, messages, echo, false)),
+            MemServer::BarewsTokioStream => Box::new(TokioDriver::new(input, messages, echo, true)),
             MemServer::Tungstenite => Box::new(TungsteniteDriver::new(input, messages, echo)),
             MemServer::Fastwebsockets => Box::new(FastDriver::new(input, messages, echo)),
             MemServer::FastwebsocketsCollector => {
@@ -266,6 +276,90 @@ impl Driver for StdDriver {
         }
         debug_assert!(self.rewind.at_end());
         tally
+    }
+}
+
+/// barews-tokio over a [`MemStream`], on a current-thread runtime.
+pub struct TokioDriver {
+    runtime: tokio::runtime::Runtime,
+    ws: barews_tokio::ServerSocket<MemStream>,
+    rewind: Rewind,
+    chunk: Vec<u8>,
+    messages: usize,
+    echo: bool,
+    streaming: bool,
+}
+
+impl TokioDriver {
+    /// A driver for `input`; `streaming` uses `read_event` and
+    /// `queue_fragment` instead of `read` and `queue_binary`.
+    ///
+    /// # Panics
+    ///
+    /// If the runtime or the socket cannot be set up.
+    pub fn new(input: &[u8], messages: usize, echo: bool, streaming: bool) -> Self {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a tokio runtime");
+        let (stream, rewind) = MemStream::new(input.to_vec());
+        let ws = barews_tokio::ServerSocket::server_from_raw(
+            stream,
+            &[],
+            barews_tokio::SocketOptions::default(),
+        )
+        .expect("in-memory socket");
+        let chunk = Vec::with_capacity(64 * 1024);
+        TokioDriver { runtime, ws, rewind, chunk, messages, echo, streaming }
+    }
+}
+
+impl Driver for TokioDriver {
+    fn pass(&mut self) -> Tally {
+        self.rewind.rewind();
+        let TokioDriver { runtime, ws, chunk, messages, echo, streaming, .. } = self;
+        runtime.block_on(async {
+            let mut tally = Tally::default();
+            while tally.messages < *messages {
+                if *streaming {
+                    let event = ws.read_event().await.expect("valid frames");
+                    let Event::Data { kind, payload, last, .. } = event else { continue };
+                    tally.bytes += payload.len();
+                    if last {
+                        tally.messages += 1;
+                    }
+                    if *echo {
+                        chunk.clear();
+                        chunk.extend_from_slice(payload);
+                        ws.queue_fragment(kind, chunk, last).await.expect("echo");
+                    } else {
+                        black_box(payload);
+                    }
+                } else {
+                    match ws.read().await.expect("valid frames") {
+                        StdMessage::Binary(bytes) => {
+                            tally.bytes += bytes.len();
+                            tally.messages += 1;
+                            if *echo {
+                                ws.queue_binary(&bytes).await.expect("echo");
+                            }
+                            black_box(bytes);
+                        }
+                        StdMessage::Text(text) => {
+                            tally.bytes += text.len();
+                            tally.messages += 1;
+                            if *echo {
+                                ws.queue_text(&text).await.expect("echo");
+                            }
+                            black_box(text);
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            ws.flush().await.expect("echo");
+            tally
+        })
     }
 }
 

@@ -52,6 +52,25 @@ impl<T: AsyncRead + AsyncWrite + Unpin, S: Side> Link<S> for Direct<'_, T, S> {
     }
 }
 
+impl<T: AsyncRead + AsyncWrite + Unpin> WebSocket<T, Server> {
+    /// Wraps a stream whose opening handshake is complete, as a server.
+    /// `leftover` holds bytes already read past the handshake.
+    pub fn server_from_raw(io: T, leftover: &[u8], options: SocketOptions) -> Result<Self, Error> {
+        let conn = Connection::server(options.config);
+        Self::from_parts(io, conn, leftover, options)
+    }
+}
+
+impl<T: AsyncRead + AsyncWrite + Unpin> WebSocket<T, Client<OsMasks>> {
+    /// Wraps a stream whose opening handshake is complete, as a client
+    /// masking with keys from the OS. `leftover` holds bytes already read
+    /// past the handshake.
+    pub fn client_from_raw(io: T, leftover: &[u8], options: SocketOptions) -> Result<Self, Error> {
+        let conn = Connection::client(options.config, OsMasks::new()?);
+        Self::from_parts(io, conn, leftover, options)
+    }
+}
+
 impl<T: AsyncRead + AsyncWrite + Unpin, S: Side> WebSocket<T, S> {
     /// A socket running `conn` over `io`, whose first received bytes are
     /// `leftover` (read past the opening handshake).
