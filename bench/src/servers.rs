@@ -59,13 +59,15 @@ pub enum Impl {
     Fastwebsockets,
     /// tokio-tungstenite: `split` + `forward`.
     TokioTungstenite,
+    /// tokio-websockets: its example echo server.
+    TokioWebsockets,
     /// A raw TCP echo.
     RawTcp,
 }
 
 impl Impl {
     /// Every implementation, in table order.
-    pub const ALL: [Impl; 9] = [
+    pub const ALL: [Impl; 10] = [
         Impl::Barews,
         Impl::BarewsStream,
         Impl::BarewsBigBuffer,
@@ -73,6 +75,7 @@ impl Impl {
         Impl::BarewsTokioSmall,
         Impl::Tungstenite,
         Impl::TokioTungstenite,
+        Impl::TokioWebsockets,
         Impl::Fastwebsockets,
         Impl::RawTcp,
     ];
@@ -88,6 +91,7 @@ impl Impl {
             Impl::Tungstenite => "tungstenite",
             Impl::Fastwebsockets => "fastwebsockets",
             Impl::TokioTungstenite => "tokio-tungstenite",
+            Impl::TokioWebsockets => "tokio-websockets",
             Impl::RawTcp => "raw-tcp",
         }
     }
@@ -121,6 +125,7 @@ impl Impl {
             Impl::RawTcp => spawn_threaded(listener, cpu, |s| report(raw_echo(s))),
             Impl::Fastwebsockets => spawn_tokio(listener, cpu, fastwebsockets_echo)?,
             Impl::TokioTungstenite => spawn_tokio(listener, cpu, tokio_tungstenite_echo)?,
+            Impl::TokioWebsockets => spawn_tokio(listener, cpu, tokio_websockets_echo)?,
             Impl::BarewsTokio => spawn_tokio(listener, cpu, |s| barews_tokio_echo(s, 0))?,
             Impl::BarewsTokioSmall => {
                 spawn_tokio(listener, cpu, |s| barews_tokio_echo(s, MIN_READ_BUFFER))?;
@@ -337,6 +342,31 @@ async fn tokio_tungstenite_echo(stream: tokio::net::TcpStream) -> Result<(), Str
         Ok(()) => Ok(()),
         Err(error) => tungstenite_ended("tokio-tungstenite", error),
     }
+}
+
+/// The echo server of tokio-websockets' `examples/echo_server.rs`: its
+/// configuration (no outgoing fragmentation, no limits), each message sent
+/// (and flushed) as it comes, in an unconstrained task.
+async fn tokio_websockets_echo(stream: tokio::net::TcpStream) -> Result<(), String> {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_websockets::{Config, Limits, ServerBuilder};
+    tokio::task::unconstrained(async move {
+        let (_request, mut server) = ServerBuilder::new()
+            .config(Config::default().frame_size(usize::MAX))
+            .limits(Limits::unlimited())
+            .accept(stream)
+            .await
+            .map_err(|e| format!("tokio-websockets accept: {e}"))?;
+        while let Some(Ok(item)) = server.next().await {
+            if item.is_text() || item.is_binary() {
+                if let Err(error) = server.send(item).await {
+                    return Err(format!("tokio-websockets: {error}"));
+                }
+            }
+        }
+        Ok(())
+    })
+    .await
 }
 
 async fn fastwebsockets_echo(mut stream: tokio::net::TcpStream) -> Result<(), String> {

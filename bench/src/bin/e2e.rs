@@ -46,7 +46,7 @@ options:
   --conns A,B,..        connection counts for throughput (default 1,8)
   --window N            messages in flight per connection (default 64)
   --impls A,B,..        barews, barews-stream, barews-rb256k, barews-tokio, barews-tokio-rb256,
-                        tungstenite, tokio-tungstenite,
+                        tungstenite, tokio-tungstenite, tokio-websockets,
                         fastwebsockets, raw-tcp (default: barews, tungstenite,
                         tokio-tungstenite, fastwebsockets, raw-tcp)
   --mode M              throughput, latency or all (default all)
