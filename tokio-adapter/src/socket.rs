@@ -254,9 +254,10 @@ impl<T: AsyncRead + AsyncWrite + Unpin, S: Side> WebSocket<T, S> {
     /// first.
     pub fn split(self) -> (Reader<T, S>, Writer<T, S>) {
         let Shared { io, conn, output, options } = self.shared;
+        let read_timeout = options.read_timeout;
         let (read, write) = tokio::io::split(io);
         let shared = Arc::new(Mutex::new(Shared { io: write, conn, output, options }));
-        (Reader::new(read, self.inbox, Arc::clone(&shared)), Writer::new(shared))
+        (Reader::new(read, self.inbox, Arc::clone(&shared), read_timeout), Writer::new(shared))
     }
 }
 

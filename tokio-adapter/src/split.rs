@@ -7,6 +7,7 @@ use barews::connection::{DataKind, Event, Side, State};
 use barews_std::{Error, Message};
 use std::io;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, ReadHalf, WriteHalf};
 use tokio::sync::{Mutex, MutexGuard};
 use tokio::time::Instant;
@@ -20,6 +21,8 @@ pub struct Reader<T, S> {
     read: ReadHalf<T>,
     inbox: Inbox,
     shared: Arc<Locked<T, S>>,
+    /// The socket's read timeout.
+    read_timeout: Option<Duration>,
 }
 
 /// The reader as a [`Link`]: its own half to read from, the lock for the
@@ -42,20 +45,24 @@ impl<T: AsyncRead + AsyncWrite, S: Side> Link<S> for Halves<'_, T, S> {
 }
 
 impl<T: AsyncRead + AsyncWrite, S: Side> Reader<T, S> {
-    pub(crate) fn new(read: ReadHalf<T>, inbox: Inbox, shared: Arc<Locked<T, S>>) -> Self {
-        Reader { read, inbox, shared }
+    pub(crate) fn new(
+        read: ReadHalf<T>,
+        inbox: Inbox,
+        shared: Arc<Locked<T, S>>,
+        read_timeout: Option<Duration>,
+    ) -> Self {
+        Reader { read, inbox, shared, read_timeout }
     }
 
     /// When a read called now gives up, from the read timeout.
-    async fn deadline(shared: &Locked<T, S>) -> Option<Instant> {
-        let timeout = shared.lock().await.options.read_timeout;
-        timeout.map(|timeout| Instant::now() + timeout)
+    fn deadline(&self) -> Option<Instant> {
+        self.read_timeout.map(|timeout| Instant::now() + timeout)
     }
 
     /// Reads the next whole message; see
     /// [`WebSocket::read`](crate::WebSocket::read). Cancel-safe.
     pub async fn read(&mut self) -> Result<Message, Error> {
-        let deadline = Self::deadline(&self.shared).await;
+        let deadline = self.deadline();
         let mut link = Halves { read: &mut self.read, shared: &self.shared };
         self.inbox.message(&mut link, deadline).await
     }
@@ -64,14 +71,16 @@ impl<T: AsyncRead + AsyncWrite, S: Side> Reader<T, S> {
     /// [`WebSocket::read_event`](crate::WebSocket::read_event).
     /// Cancel-safe.
     pub async fn read_event(&mut self) -> Result<Event<'_>, Error> {
-        let deadline = Self::deadline(&self.shared).await;
+        let deadline = self.deadline();
         let mut link = Halves { read: &mut self.read, shared: &self.shared };
         self.inbox.event(&mut link, deadline).await
     }
 }
 
 /// The writing half of a split socket. Clones share it: each call sends
-/// its message whole, whichever task calls.
+/// its message whole, whichever task calls. Its methods are cancel-safe
+/// as [`WebSocket`](crate::WebSocket)'s are: a cancelled send may have
+/// queued its message, which the next write or flush sends.
 pub struct Writer<T, S> {
     shared: Arc<Locked<T, S>>,
 }
