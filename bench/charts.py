@@ -73,8 +73,9 @@ def label(value, unit):
     return f"{value / 1024:.1f} KiB" if value >= 1024 else f"{value:.0f} B"
 
 
-def svg(title, unit, groups, names, values, log=False):
-    """A grouped bar chart."""
+def svg(title, unit, groups, names, values, log=False, per_group=False):
+    """A grouped bar chart; `per_group` scales each group to its own
+    largest value (shapes whose rates differ a hundredfold stay legible)."""
     import math
 
     width, height, left, bottom, top = 900, 420, 70, 60, 50
@@ -91,6 +92,9 @@ def svg(title, unit, groups, names, values, log=False):
         f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" stroke="#333"/>',
     ]
     for g, group in enumerate(groups):
+        if per_group:
+            top_value = max((values[name][g] or 0) for name in names) or 1
+            scale = lambda v, top_value=top_value: v / top_value  # noqa: E731
         x0 = left + g * group_w + group_w * 0.1
         for n, name in enumerate(names):
             value = values[name][g]
@@ -116,6 +120,8 @@ def svg(title, unit, groups, names, values, log=False):
         )
         out.append(f'<text x="{x + 16}" y="{height - 12}">{escape(name)}</text>')
     axis = f"{unit}, log scale" if log else unit
+    if per_group:
+        axis = f"{unit}, each group to its own scale"
     out.append(
         f'<text x="16" y="{top + plot_h / 2}" transform="rotate(-90 16 {top + plot_h / 2})" '
         f'text-anchor="middle">{escape(axis)}</text>'
@@ -133,7 +139,7 @@ def main(argv):
     if kind == "e2e":
         groups, names, values = e2e_series(text)
         chart = svg("Echo throughput, messages per second (higher is better)", "msg/s",
-                    groups, names, values)
+                    groups, names, values, per_group=True)
     else:
         groups, names, values = idle_series(text)
         chart = svg("Server memory per idle connection (lower is better)", "bytes",
