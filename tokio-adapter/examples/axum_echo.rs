@@ -6,7 +6,12 @@
 //! cargo run --release -p barews-tokio --example axum_echo -- 127.0.0.1:3000
 //! ```
 //!
-//! Then open `http://127.0.0.1:3000/` in a browser.
+//! Then open `http://127.0.0.1:3000/` in a browser. A headless check:
+//!
+//! ```sh
+//! chromium --headless --no-sandbox --virtual-time-budget=3000 \
+//!     --dump-dom 'http://127.0.0.1:3000/?send=hello'     # the log shows "echo: hello"
+//! ```
 
 use axum::Router;
 use axum::extract::Request;
@@ -23,7 +28,10 @@ const PAGE: &str = r#"<!doctype html>
 <script>
   const log = (line) => document.getElementById("log").textContent += line + "\n";
   const socket = new WebSocket(`ws://${location.host}/ws`);
-  socket.onopen = () => log("open");
+  // `/?send=TEXT` sends TEXT as soon as the socket opens (for a headless
+  // browser check).
+  const auto = new URLSearchParams(location.search).get("send");
+  socket.onopen = () => { log("open"); if (auto) socket.send(auto); };
   socket.onmessage = (event) => log("echo: " + event.data);
   socket.onclose = (event) => log("closed " + event.code);
   document.getElementById("send").onclick = () => socket.send(document.getElementById("text").value);
