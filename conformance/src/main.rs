@@ -1,12 +1,20 @@
 //! `barews-conformance autobahn [server|client|all] [--docker|--native]
-//! [--cases PATTERN,…] [--update-expected] [--timeout-minutes N]`
+//! [--image NAME] [--native-runs RUN,…] [--cases PATTERN,…]
+//! [--update-expected] [--timeout-minutes N]`
 
 use barews_conformance::autobahn::{self, Choice, Options, Roles};
 use std::process::ExitCode;
 use std::time::Duration;
 
 const USAGE: &str = "usage: barews-conformance autobahn [server|client|all] [--docker|--native] \
-[--cases PATTERN,...] [--update-expected] [--timeout-minutes N]";
+[--image NAME] [--native-runs RUN,...] [--cases PATTERN,...] [--update-expected] \
+[--timeout-minutes N]
+
+  --docker             wstest in a Docker container: the image named with --image, else the
+                       official image (present or pulled), else one built here once
+  --native             wstest in a Python 2.7 environment installed under ~/.cache
+                       (neither: Docker when an engine answers and an image can be had)
+  --native-runs RUN,.. these runs (server, server-stream, client) use the native wstest";
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
@@ -17,6 +25,8 @@ fn main() -> ExitCode {
     let mut options = Options {
         roles: Roles::All,
         testsuite: Choice::Auto,
+        image: None,
+        native_runs: Vec::new(),
         cases: vec!["*".to_owned()],
         update_expected: false,
         run_timeout: Duration::from_secs(30 * 60),
@@ -29,6 +39,14 @@ fn main() -> ExitCode {
             "--docker" => options.testsuite = Choice::Docker,
             "--native" => options.testsuite = Choice::Native,
             "--update-expected" => options.update_expected = true,
+            "--image" => match args.next() {
+                Some(name) if !name.is_empty() => options.image = Some(name),
+                _ => return usage(),
+            },
+            "--native-runs" => match args.next() {
+                Some(list) => options.native_runs = list.split(',').map(str::to_owned).collect(),
+                None => return usage(),
+            },
             "--cases" => match args.next() {
                 Some(list) => options.cases = list.split(',').map(str::to_owned).collect(),
                 None => return usage(),
@@ -39,6 +57,10 @@ fn main() -> ExitCode {
             },
             _ => return usage(),
         }
+    }
+    if options.image.is_some() && options.testsuite == Choice::Native {
+        eprintln!("--image names a Docker image; it cannot go with --native");
+        return usage();
     }
     match autobahn::run(&options) {
         Ok(true) => ExitCode::SUCCESS,

@@ -2,20 +2,29 @@
 //! messages, and a 512-byte streaming variant) against `wstest
 //! -m fuzzingclient`, and its Autobahn client against `wstest -m
 //! fuzzingserver`, with reports, per-section summaries and a strict gate.
+//!
+//! `wstest` runs in a Docker container (the official image, or the
+//! project's own built on the spot where none can be pulled) or natively;
+//! see [`Choice`], [`docker::OFFICIAL_IMAGE`] and [`docker::LOCAL_IMAGE`].
+//! The reports go to `autobahn/` in cargo's target directory.
 
+mod cargo;
+pub mod docker;
 mod process;
 pub mod report;
 mod testsuite;
 
+use cargo::Examples;
 use process::{Guard, free_port, wait_for_port};
 use report::{Results, differences, normalise, read_index, summary, violations};
+use std::fmt::Write as _;
 use std::fs;
-use std::io;
+use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 pub use testsuite::Choice;
-use testsuite::Testsuite;
+use testsuite::{Scripts, Testsuite};
 
 /// The agent name the reports use.
 const AGENT: &str = "barews";
@@ -38,6 +47,12 @@ pub struct Options {
     pub roles: Roles,
     /// Docker, native, or whichever is available.
     pub testsuite: Choice,
+    /// The Docker image to use instead of the default ones.
+    pub image: Option<String>,
+    /// Runs (by name: `server`, `server-stream`, `client`) that use the
+    /// native testsuite whatever `testsuite` says, so that one invocation
+    /// can exercise both ways.
+    pub native_runs: Vec<String>,
     /// The case patterns (`["*"]` for all).
     pub cases: Vec<String>,
     /// Write the results as the new expected results instead of comparing.
@@ -76,59 +91,59 @@ fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
 }
 
+/// The names of the runs, for `--native-runs`.
+pub fn run_names() -> impl Iterator<Item = &'static str> {
+    RUNS.iter().map(|run| run.name)
+}
+
 /// Runs the testsuite and returns whether every gate passed.
 pub fn run(options: &Options) -> io::Result<bool> {
+    if let Some(unknown) = options.native_runs.iter().find(|name| !run_names().any(|n| n == *name))
+    {
+        return Err(io::Error::other(format!(
+            "no run is called {unknown} (runs: {})",
+            run_names().collect::<Vec<_>>().join(", ")
+        )));
+    }
     let root = workspace_root();
-    let work = root.join("target").join("autobahn");
+    let work = cargo::target_directory(&root)?.join("autobahn");
     fs::create_dir_all(&work)?;
-    let examples = build_examples(&root)?;
-    let testsuite =
-        Testsuite::prepare(options.testsuite, &root.join("conformance/autobahn/setup-native.sh"))?;
-    println!("testsuite: {}", testsuite.describe());
+    let examples = cargo::build_examples(&root)?;
 
-    let wanted: Vec<&Run> = RUNS
+    let wanted = wanted_runs(options);
+    if wanted.is_empty() {
+        return Err(io::Error::other("no run has a case to run"));
+    }
+    let testsuites = prepare_testsuites(&wanted, &root, &work, options)?;
+    let mut heading = String::new();
+    for (testsuite, runs) in &testsuites {
+        let line = format!(
+            "Testsuite for {}: {} ({}).",
+            runs.join(", "),
+            testsuite.describe(),
+            testsuite.why()
+        );
+        println!("{line}");
+        heading.push_str(&line);
+        heading.push_str("\n\n");
+    }
+    let plan: Vec<(&Run, Option<&Testsuite>)> = wanted
         .iter()
-        .filter(|run| match options.roles {
-            Roles::All => true,
-            Roles::Server => run.server_args.is_some(),
-            Roles::Client => run.server_args.is_none(),
+        .map(|run| {
+            let testsuite = testsuites.iter().find(|(_, runs)| runs.contains(&run.name));
+            (*run, testsuite.map(|(testsuite, _)| testsuite))
         })
         .collect();
-    // The runs are independent (own ports, own report folders) and the
-    // testsuite is single-threaded, so they run side by side.
-    println!(
-        "running {} in parallel",
-        wanted.iter().map(|run| run.name).collect::<Vec<_>>().join(", ")
-    );
-    let outcomes: Vec<io::Result<Results>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = wanted
-            .iter()
-            .map(|run| {
-                let (testsuite, examples, work) = (&testsuite, &examples, &work);
-                scope.spawn(move || {
-                    let outdir = work.join(run.name);
-                    let _ = fs::remove_dir_all(&outdir);
-                    fs::create_dir_all(&outdir)?;
-                    match run.server_args {
-                        Some(_) => run_server(testsuite, examples, run, work, &outdir, options),
-                        None => run_client(testsuite, examples, work, &outdir, options),
-                    }
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|handle| handle.join().unwrap_or_else(|_| Err(io::Error::other("a run panicked"))))
-            .collect()
-    });
+    let outcomes = run_side_by_side(&plan, &examples, &work, options);
     let mut passed = true;
-    let mut summaries = String::from("# Autobahn testsuite results\n\n");
-    for (run, outcome) in wanted.iter().zip(outcomes) {
-        println!("\n== {} ==", run.title);
+    let mut summaries = format!("# Autobahn testsuite results\n\n{heading}");
+    for (run, (outcome, took)) in wanted.iter().zip(outcomes) {
+        println!("\n== {} ({} s) ==", run.title, took.as_secs());
         let results = match outcome {
             Ok(results) => results,
             Err(error) => {
                 println!("FAIL {}: {error}", run.name);
+                let _ = write!(summaries, "### {}\n\nFAILED: {error}\n\n", run.title);
                 passed = false;
                 continue;
             }
@@ -136,42 +151,142 @@ pub fn run(options: &Options) -> io::Result<bool> {
         let table = summary(run.title, &results);
         println!("{table}");
         summaries.push_str(&table);
-        summaries.push('\n');
+        let _ = write!(summaries, "\n{} cases in {} s.\n\n", results.len(), took.as_secs());
         passed &= gate(run, &results, &root, options)?;
     }
-    fs::write(work.join("summary.md"), &summaries)?;
-    println!("reports and summary.md under {}", work.display());
+    publish(&work, &summaries)?;
     Ok(passed)
 }
 
-/// Builds the echo server and the Autobahn client in release mode.
-fn build_examples(root: &Path) -> io::Result<PathBuf> {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    let status = Command::new(cargo)
-        .current_dir(root)
-        .args([
-            "build",
-            "--release",
-            "-p",
-            "barews-std",
-            "--features",
-            "deflate",
-            "--example",
-            "echo_server",
-            "--example",
-            "autobahn_client",
-        ])
-        .status()?;
-    if !status.success() {
-        return Err(io::Error::other("building the examples failed"));
+/// The runs the options ask for, less those left with no case: wstest
+/// waits forever when it has none to run.
+fn wanted_runs(options: &Options) -> Vec<&'static Run> {
+    RUNS.iter()
+        .filter(|run| match options.roles {
+            Roles::All => true,
+            Roles::Server => run.server_args.is_some(),
+            Roles::Client => run.server_args.is_none(),
+        })
+        .filter(|run| {
+            let empty = left_out(&options.cases, run.exclude);
+            if empty {
+                println!("skipping {}: every case asked for is left out of this run", run.name);
+            }
+            !empty
+        })
+        .collect()
+}
+
+/// Makes the runs, each with its testsuite, and returns each one's
+/// results and duration. The runs are independent (own ports, own report
+/// folders) and the testsuite is single-threaded, so they go side by side.
+fn run_side_by_side(
+    plan: &[(&Run, Option<&Testsuite>)],
+    examples: &Examples,
+    work: &Path,
+    options: &Options,
+) -> Vec<(io::Result<Results>, Duration)> {
+    println!(
+        "running {} in parallel",
+        plan.iter().map(|(run, _)| run.name).collect::<Vec<_>>().join(", ")
+    );
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = plan
+            .iter()
+            .map(|&(run, testsuite)| {
+                scope.spawn(move || {
+                    let start = Instant::now();
+                    let outcome = (|| {
+                        let testsuite =
+                            testsuite.ok_or_else(|| io::Error::other("no testsuite"))?;
+                        let outdir = work.join(run.name);
+                        let _ = fs::remove_dir_all(&outdir);
+                        fs::create_dir_all(&outdir)?;
+                        match run.server_args {
+                            Some(_) => run_server(testsuite, examples, run, work, &outdir, options),
+                            None => run_client(testsuite, examples, work, &outdir, options),
+                        }
+                    })();
+                    (outcome, start.elapsed())
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|handle| {
+                handle
+                    .join()
+                    .unwrap_or_else(|_| (Err(io::Error::other("a run panicked")), Duration::ZERO))
+            })
+            .collect()
+    })
+}
+
+/// Writes `summary.md` beside the reports and, in a GitHub Actions step
+/// (`GITHUB_STEP_SUMMARY` set), appends it to the job summary, which
+/// other steps may write to as well.
+fn publish(work: &Path, summaries: &str) -> io::Result<()> {
+    fs::write(work.join("summary.md"), summaries)?;
+    println!("reports and summary.md under {}", work.display());
+    if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
+        fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open(path)?
+            .write_all(summaries.as_bytes())?;
     }
-    Ok(root.join("target/release/examples"))
+    Ok(())
+}
+
+/// Whether every case pattern in `cases` falls under a pattern in
+/// `exclude` (`12.*` covers `12.2.*` and `12.2.1`).
+fn left_out(cases: &[String], exclude: &[&str]) -> bool {
+    let covers = |exclude: &str, case: &str| match exclude.strip_suffix('*') {
+        Some(prefix) => case.starts_with(prefix),
+        None => exclude == case,
+    };
+    cases.iter().all(|case| exclude.iter().any(|pattern| covers(pattern, case)))
+}
+
+/// Gets the testsuites the wanted runs need: the chosen one for most, the
+/// native one for those named in `native_runs`. Returns each with the
+/// names of its runs.
+fn prepare_testsuites(
+    wanted: &[&Run],
+    root: &Path,
+    work: &Path,
+    options: &Options,
+) -> io::Result<Vec<(Testsuite, Vec<&'static str>)>> {
+    let scripts = Scripts {
+        setup_native: root.join("conformance/autobahn/setup-native.sh"),
+        build_image: root.join("conformance/autobahn/docker/build-image.sh"),
+    };
+    let (native, chosen): (Vec<&'static str>, Vec<&'static str>) = wanted
+        .iter()
+        .map(|run| run.name)
+        .partition(|name| options.native_runs.iter().any(|n| n == name));
+    let mut testsuites: Vec<(Testsuite, Vec<&'static str>)> = Vec::new();
+    if !chosen.is_empty() {
+        let testsuite =
+            Testsuite::prepare(options.testsuite, options.image.as_deref(), &scripts, work)?;
+        testsuites.push((testsuite, chosen));
+    }
+    if !native.is_empty() {
+        match testsuites.first_mut() {
+            Some((testsuite, runs)) if testsuite.is_native() => runs.extend(native),
+            _ => {
+                let testsuite = Testsuite::native(&scripts, work, "asked for with --native-runs")?;
+                testsuites.push((testsuite, native));
+            }
+        }
+    }
+    Ok(testsuites)
 }
 
 /// Tests the echo server with `wstest -m fuzzingclient`.
 fn run_server(
     testsuite: &Testsuite,
-    examples: &Path,
+    examples: &Examples,
     run: &Run,
     work: &Path,
     outdir: &Path,
@@ -180,7 +295,7 @@ fn run_server(
     let port = free_port()?;
     let _server = Guard::spawn(
         "echo_server",
-        Command::new(examples.join("echo_server"))
+        Command::new(&examples.echo_server)
             .arg(format!("127.0.0.1:{port}"))
             .args(run.server_args.unwrap_or_default())
             .stdout(Stdio::null()),
@@ -196,10 +311,7 @@ fn run_server(
     let spec_path = outdir.join("spec.json");
     fs::write(&spec_path, spec.to_string())?;
     let log = fs::File::create(outdir.join("wstest.log"))?;
-    let wstest = Guard::spawn(
-        "wstest fuzzingclient",
-        testsuite.command("fuzzingclient", &spec_path, work).stdout(log.try_clone()?).stderr(log),
-    )?;
+    let wstest = testsuite.spawn(run.name, "fuzzingclient", &spec_path, work, &log)?;
     let status = wstest.wait_for(options.run_timeout)?;
     if !status.success() {
         return Err(io::Error::other(format!(
@@ -213,7 +325,7 @@ fn run_server(
 /// Tests the Autobahn client against `wstest -m fuzzingserver`.
 fn run_client(
     testsuite: &Testsuite,
-    examples: &Path,
+    examples: &Examples,
     work: &Path,
     outdir: &Path,
     options: &Options,
@@ -229,22 +341,28 @@ fn run_client(
     let spec_path = outdir.join("spec.json");
     fs::write(&spec_path, spec.to_string())?;
     let log = fs::File::create(outdir.join("wstest.log"))?;
-    let _wstest = Guard::spawn(
-        "wstest fuzzingserver",
-        testsuite.command("fuzzingserver", &spec_path, work).stdout(log.try_clone()?).stderr(log),
-    )?;
+    let mut wstest = testsuite.spawn("client", "fuzzingserver", &spec_path, work, &log)?;
     wait_for_port(port, Duration::from_secs(60))?;
     let client_log = fs::File::create(outdir.join("client.log"))?;
     let client = Guard::spawn(
         "autobahn_client",
-        Command::new(examples.join("autobahn_client"))
+        Command::new(&examples.autobahn_client)
             .args([format!("ws://127.0.0.1:{port}"), AGENT.to_owned()])
             .stdout(client_log.try_clone()?)
             .stderr(client_log),
     )?;
     let status = client.wait_for(options.run_timeout)?;
     if !status.success() {
-        return Err(io::Error::other(format!("autobahn_client exited with {status}")));
+        let testsuite_end = match wstest.exited() {
+            Some(wstest_status) => format!(
+                "; the testsuite had stopped ({wstest_status}), see {}",
+                outdir.join("wstest.log").display()
+            ),
+            None => String::new(),
+        };
+        return Err(io::Error::other(format!(
+            "autobahn_client exited with {status}{testsuite_end}"
+        )));
     }
     read_index(outdir, AGENT)
 }
@@ -291,4 +409,19 @@ fn gate(run: &Run, results: &Results, root: &Path, options: &Options) -> io::Res
         println!("PASS {}: {} cases", run.name, results.len());
     }
     Ok(ok)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_run_whose_exclusions_cover_every_case_asked_for_is_left_out() {
+        let cases = |list: &[&str]| list.iter().map(|c| (*c).to_owned()).collect::<Vec<_>>();
+        let exclude = &["12.*", "13.*"];
+        assert!(left_out(&cases(&["12.2.*", "13.1.1"]), exclude));
+        assert!(!left_out(&cases(&["*"]), exclude));
+        assert!(!left_out(&cases(&["12.2.*", "1.*"]), exclude));
+        assert!(!left_out(&cases(&["1.1.1"]), &[]));
+    }
 }

@@ -1,16 +1,23 @@
-//! Child processes that are stopped on every exit path.
+//! Child processes that are stopped on every exit path, and short commands
+//! run with a time limit.
 
-use std::io;
+use std::io::{self, Read};
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::process::{Child, Command, ExitStatus};
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
+/// How long `docker rm -f` may take when a container is cleaned up.
+const REMOVE_LIMIT: Duration = Duration::from_secs(60);
+
 /// A child process killed when dropped, so that no server outlives the
-/// run, whatever way it ends.
+/// run, whatever way it ends. When the child is a `docker run`, killing
+/// the client would leave the container running, so the guard also
+/// removes the container by name.
 pub(crate) struct Guard {
     name: String,
     child: Option<Child>,
+    container: Option<String>,
 }
 
 impl Guard {
@@ -18,16 +25,38 @@ impl Guard {
         let child = command
             .spawn()
             .map_err(|e| io::Error::new(e.kind(), format!("starting {name}: {e}")))?;
-        Ok(Guard { name: name.to_owned(), child: Some(child) })
+        Ok(Guard { name: name.to_owned(), child: Some(child), container: None })
     }
 
-    /// Waits for the child to exit, killing it after `limit`.
+    /// Like [`Guard::spawn`] for a `docker run --name container ...`
+    /// command: the container is removed on drop too.
+    pub(crate) fn spawn_container(
+        name: &str,
+        container: &str,
+        command: &mut Command,
+    ) -> io::Result<Self> {
+        let mut guard = Guard::spawn(name, command)?;
+        guard.container = Some(container.to_owned());
+        Ok(guard)
+    }
+
+    /// The child's exit status if it has exited already.
+    pub(crate) fn exited(&mut self) -> Option<ExitStatus> {
+        self.child.as_mut().and_then(|child| child.try_wait().ok().flatten())
+    }
+
+    /// Waits for the child to exit, killing it (and removing its
+    /// container) after `limit`.
     pub(crate) fn wait_for(mut self, limit: Duration) -> io::Result<ExitStatus> {
         let start = Instant::now();
         let Some(child) = self.child.as_mut() else { return Err(io::Error::other("no child")) };
         loop {
             if let Some(status) = child.try_wait()? {
                 self.child = None;
+                // `docker run --rm` returns once the container is gone.
+                if status.success() {
+                    self.container = None;
+                }
                 return Ok(status);
             }
             if start.elapsed() > limit {
@@ -47,7 +76,61 @@ impl Drop for Guard {
             let _ = child.kill();
             let _ = child.wait();
         }
+        if let Some(container) = self.container.take() {
+            // Fails harmlessly when `--rm` already removed it.
+            let _ = output_within(
+                Command::new("docker").args(["rm", "--force", &container]),
+                REMOVE_LIMIT,
+            );
+        }
     }
+}
+
+/// Runs `command` to completion with its output captured, killing it
+/// after `limit`. Meant for short commands without children of their own
+/// (`docker info`, `docker pull`, `cargo metadata`): the output pipes close
+/// when the command dies.
+pub(crate) fn output_within(command: &mut Command, limit: Duration) -> io::Result<Output> {
+    let mut child =
+        command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn()?;
+    let stdout = drain(child.stdout.take());
+    let stderr = drain(child.stderr.take());
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait()? {
+            break status;
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                format!("no answer within {} s", limit.as_secs()),
+            ));
+        }
+        thread::sleep(Duration::from_millis(20));
+    };
+    let stdout = stdout.join().unwrap_or_default();
+    let stderr = stderr.join().unwrap_or_default();
+    Ok(Output { status, stdout, stderr })
+}
+
+/// Reads a child's pipe to its end on a thread of its own.
+fn drain<R: Read + Send + 'static>(pipe: Option<R>) -> thread::JoinHandle<Vec<u8>> {
+    thread::spawn(move || {
+        let mut bytes = Vec::new();
+        if let Some(mut pipe) = pipe {
+            let _ = pipe.read_to_end(&mut bytes);
+        }
+        bytes
+    })
+}
+
+/// The last non-empty line a failed command wrote to stderr, for an
+/// error message.
+pub(crate) fn last_line(bytes: &[u8]) -> String {
+    let text = String::from_utf8_lossy(bytes);
+    text.lines().rev().map(str::trim).find(|line| !line.is_empty()).unwrap_or("").to_owned()
 }
 
 /// A free loopback port (bound, then released for the child to take).
@@ -66,4 +149,25 @@ pub(crate) fn wait_for_port(port: u16, limit: Duration) -> io::Result<()> {
         thread::sleep(Duration::from_millis(100));
     }
     Err(io::Error::new(io::ErrorKind::TimedOut, format!("nothing listens on port {port}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn output_is_captured_and_a_slow_command_is_stopped() {
+        let mut command = Command::new("sh");
+        command.args(["-c", "echo out; echo err >&2"]);
+        let output = output_within(&mut command, Duration::from_secs(10)).unwrap();
+        assert!(output.status.success());
+        assert_eq!(output.stdout, b"out\n");
+        assert_eq!(last_line(&output.stderr), "err");
+
+        let start = Instant::now();
+        let error =
+            output_within(Command::new("sleep").arg("30"), Duration::from_millis(300)).unwrap_err();
+        assert_eq!(error.kind(), io::ErrorKind::TimedOut);
+        assert!(start.elapsed() < Duration::from_secs(10));
+    }
 }

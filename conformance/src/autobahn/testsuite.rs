@@ -1,98 +1,150 @@
-//! Where `wstest` comes from: the Docker image when a Docker engine
-//! answers, else a native Python 2.7 environment.
+//! Where `wstest` comes from: a Docker image (see [`super::docker`] for
+//! which one) or a native Python 2.7 environment, and why.
 
+use super::docker;
+use super::process::Guard;
+use std::fs::{self, File};
 use std::io;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::time::Duration;
 
-/// The official image.
-const IMAGE: &str = "crossbario/autobahn-testsuite";
-
-/// How to run `wstest`.
-#[derive(Debug, Clone)]
-pub(crate) enum Testsuite {
-    /// `docker run` with host networking; reports and specs are mounted.
-    Docker,
-    /// A native `wstest` executable.
-    Native(PathBuf),
-}
+/// How long the native install may take (a few minutes on a fresh
+/// machine; the script bounds each of its steps too).
+const SETUP_LIMIT: Duration = Duration::from_secs(40 * 60);
 
 /// Which testsuite to use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Choice {
-    /// Docker when `docker info` answers, else native.
+    /// The Docker image when an engine answers and an image can be had,
+    /// else the native environment (saying why).
     Auto,
-    /// The Docker image.
+    /// The Docker image; an error when none can be had.
     Docker,
     /// The native Python 2.7 environment.
     Native,
 }
 
+/// The scripts that get a testsuite.
+pub(crate) struct Scripts {
+    /// Installs the native environment; prints wstest's path last.
+    pub(crate) setup_native: PathBuf,
+    /// Builds the local Docker image.
+    pub(crate) build_image: PathBuf,
+}
+
+/// How to run `wstest`.
+#[derive(Debug, Clone)]
+enum Kind {
+    /// `docker run` of this image.
+    Docker(String),
+    /// A native `wstest` executable.
+    Native(PathBuf),
+}
+
+/// A ready testsuite and the reason it was chosen.
+#[derive(Debug, Clone)]
+pub(crate) struct Testsuite {
+    kind: Kind,
+    why: String,
+}
+
 impl Testsuite {
-    /// Sets up the chosen testsuite: Docker if asked for or, in `Auto`,
-    /// if `docker info` answers; otherwise the native environment,
-    /// installed once and cached.
-    pub(crate) fn prepare(choice: Choice, setup_script: &Path) -> io::Result<Self> {
-        let docker = match choice {
-            Choice::Docker => true,
-            Choice::Native => false,
-            Choice::Auto => docker_answers(),
-        };
-        if docker {
-            let status = Command::new("docker").args(["pull", "-q", IMAGE]).status()?;
-            if !status.success() {
-                return Err(io::Error::other("docker pull failed"));
-            }
-            return Ok(Testsuite::Docker);
+    /// Gets the chosen testsuite. `image` names a Docker image to use
+    /// instead of the default ones. In `Auto`, a Docker failure of any
+    /// kind (no engine, no image) falls back to the native environment,
+    /// and the reason is kept for the summary.
+    pub(crate) fn prepare(
+        choice: Choice,
+        image: Option<&str>,
+        scripts: &Scripts,
+        work: &Path,
+    ) -> io::Result<Self> {
+        match choice {
+            Choice::Native => Testsuite::native(scripts, work, "asked for"),
+            Choice::Docker => match docker::resolve(image, &scripts.build_image) {
+                Ok((image, why)) => Ok(Testsuite { kind: Kind::Docker(image), why }),
+                Err(reason) => Err(io::Error::other(format!(
+                    "the Docker testsuite is not available: {reason} (--native runs without Docker)"
+                ))),
+            },
+            Choice::Auto => match docker::resolve(image, &scripts.build_image) {
+                Ok((image, why)) => Ok(Testsuite { kind: Kind::Docker(image), why }),
+                Err(reason) => {
+                    println!("not using Docker: {reason}; falling back to the native testsuite");
+                    Testsuite::native(scripts, work, &format!("Docker not used: {reason}"))
+                }
+            },
         }
-        let output = Command::new("bash").arg(setup_script).stderr(Stdio::inherit()).output()?;
-        if !output.status.success() {
-            return Err(io::Error::other("installing the native testsuite failed"));
+    }
+
+    /// The native environment, installed once and cached by the setup
+    /// script.
+    pub(crate) fn native(scripts: &Scripts, work: &Path, why: &str) -> io::Result<Self> {
+        let out_path = work.join("setup-native.out");
+        let mut command = Command::new("bash");
+        command.arg(&scripts.setup_native).stdout(File::create(&out_path)?);
+        let status = Guard::spawn("setup-native.sh", &mut command)?.wait_for(SETUP_LIMIT)?;
+        if !status.success() {
+            return Err(io::Error::other(format!(
+                "installing the native testsuite failed ({status}; its messages are above)"
+            )));
         }
-        let stdout = String::from_utf8_lossy(&output.stdout);
+        let stdout = fs::read_to_string(&out_path)?;
+        let _ = fs::remove_file(&out_path);
         let path = stdout.lines().last().unwrap_or_default().trim();
         if path.is_empty() {
             return Err(io::Error::other("the setup script printed no wstest path"));
         }
-        Ok(Testsuite::Native(PathBuf::from(path)))
+        Ok(Testsuite { kind: Kind::Native(PathBuf::from(path)), why: why.to_owned() })
     }
 
-    /// A `wstest` command in `mode` with the spec at `spec`, whose
-    /// `outdir` lies under `work` (mounted as is under Docker).
-    pub(crate) fn command(&self, mode: &str, spec: &Path, work: &Path) -> Command {
-        match self {
-            Testsuite::Native(wstest) => {
+    /// Starts `wstest -m mode -s spec` for run `run`, whose reports go
+    /// under `work` (mounted as is under Docker), with its output to `log`.
+    /// The guard stops it, and removes its container, on every exit path.
+    pub(crate) fn spawn(
+        &self,
+        run: &str,
+        mode: &str,
+        spec: &Path,
+        work: &Path,
+        log: &File,
+    ) -> io::Result<Guard> {
+        let label = format!("wstest {mode}");
+        let spec = spec.to_string_lossy();
+        let args = ["-m", mode, "-s", &spec];
+        match &self.kind {
+            Kind::Native(wstest) => {
                 let mut command = Command::new(wstest);
-                command.args(["-m", mode, "-s"]).arg(spec).current_dir(work);
-                command
+                command.args(args).current_dir(work);
+                Guard::spawn(&label, command.stdout(log.try_clone()?).stderr(log.try_clone()?))
             }
-            Testsuite::Docker => {
-                let mut command = Command::new("docker");
-                let mount = format!("{}:{}", work.display(), work.display());
-                command
-                    .args(["run", "--rm", "--network", "host", "-v", &mount, "-w"])
-                    .arg(work)
-                    .args([IMAGE, "wstest", "-m", mode, "-s"])
-                    .arg(spec);
-                command
+            Kind::Docker(image) => {
+                let container = format!("barews-autobahn-{}-{run}", std::process::id());
+                let mut wstest = vec!["wstest"];
+                wstest.extend(args);
+                let mut command = docker::run_command(image, &container, work, &wstest);
+                command.stdin(Stdio::null()).stdout(log.try_clone()?).stderr(log.try_clone()?);
+                Guard::spawn_container(&label, &container, &mut command)
             }
         }
     }
 
-    /// A short name for the summary.
+    /// What runs `wstest`, for the log and the summary.
     pub(crate) fn describe(&self) -> String {
-        match self {
-            Testsuite::Docker => format!("Docker image {IMAGE}"),
-            Testsuite::Native(path) => format!("native wstest at {}", path.display()),
+        match &self.kind {
+            Kind::Docker(image) => format!("Docker image `{image}`"),
+            Kind::Native(path) => format!("native wstest at `{}`", path.display()),
         }
     }
-}
 
-fn docker_answers() -> bool {
-    Command::new("docker")
-        .arg("info")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|status| status.success())
+    /// Why this testsuite was chosen.
+    pub(crate) fn why(&self) -> &str {
+        &self.why
+    }
+
+    /// Whether this is the native environment.
+    pub(crate) fn is_native(&self) -> bool {
+        matches!(self.kind, Kind::Native(_))
+    }
 }

@@ -1,0 +1,109 @@
+//! What the runner asks of cargo: where the target directory is (so
+//! reports land where `CARGO_TARGET_DIR` or the cargo configuration put it)
+//! and where the examples it builds end up (cargo says so in its JSON
+//! messages, whatever the target directory or build target).
+
+use super::process::{last_line, output_within};
+use serde_json::Value;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+/// The two programs under test.
+pub(crate) struct Examples {
+    /// The std adapter's echo server.
+    pub(crate) echo_server: PathBuf,
+    /// The std adapter's Autobahn client.
+    pub(crate) autobahn_client: PathBuf,
+}
+
+/// The cargo the runner was started by, else the one on `PATH`.
+fn cargo() -> Command {
+    Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+}
+
+/// The workspace's target directory, from `cargo metadata`.
+pub(crate) fn target_directory(root: &Path) -> io::Result<PathBuf> {
+    let output = output_within(
+        cargo().current_dir(root).args(["metadata", "--format-version", "1", "--no-deps"]),
+        Duration::from_secs(120),
+    )
+    .map_err(|e| io::Error::new(e.kind(), format!("cargo metadata: {e}")))?;
+    if !output.status.success() {
+        return Err(io::Error::other(format!(
+            "cargo metadata failed: {}",
+            last_line(&output.stderr)
+        )));
+    }
+    let json: Value = serde_json::from_slice(&output.stdout).map_err(io::Error::other)?;
+    json.get("target_directory")
+        .and_then(Value::as_str)
+        .map(PathBuf::from)
+        .ok_or_else(|| io::Error::other("cargo metadata named no target_directory"))
+}
+
+/// Builds the echo server and the Autobahn client in release mode (with
+/// permessage-deflate) and returns the executables cargo reports.
+pub(crate) fn build_examples(root: &Path) -> io::Result<Examples> {
+    let output = cargo()
+        .current_dir(root)
+        .args([
+            "build",
+            "--release",
+            "--message-format=json-render-diagnostics",
+            "-p",
+            "barews-std",
+            "--features",
+            "deflate",
+            "--example",
+            "echo_server",
+            "--example",
+            "autobahn_client",
+        ])
+        .stdin(Stdio::null())
+        .stderr(Stdio::inherit())
+        .output()?;
+    if !output.status.success() {
+        return Err(io::Error::other("building the examples failed"));
+    }
+    let text = String::from_utf8_lossy(&output.stdout);
+    let find = |name: &str| {
+        executable(&text, name).ok_or_else(|| {
+            io::Error::other(format!("cargo built the examples but reported no {name} executable"))
+        })
+    };
+    Ok(Examples { echo_server: find("echo_server")?, autobahn_client: find("autobahn_client")? })
+}
+
+/// The executable of example `name` in cargo's JSON messages, one per line.
+fn executable(messages: &str, name: &str) -> Option<PathBuf> {
+    messages
+        .lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .filter(|message| message["reason"] == "compiler-artifact")
+        .filter(|message| message["target"]["name"] == name)
+        .find_map(|message| message["executable"].as_str().map(PathBuf::from))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_executable_comes_from_the_artifact_message() {
+        let messages = concat!(
+            r#"{"reason":"compiler-artifact","target":{"name":"barews","kind":["lib"]},"executable":null}"#,
+            "\nnot json\n",
+            r#"{"reason":"compiler-artifact","target":{"name":"echo_server","kind":["example"]},"executable":"/t/release/examples/echo_server"}"#,
+            "\n",
+            r#"{"reason":"build-finished","success":true}"#,
+        );
+        assert_eq!(
+            executable(messages, "echo_server"),
+            Some(PathBuf::from("/t/release/examples/echo_server"))
+        );
+        assert_eq!(executable(messages, "barews"), None);
+        assert_eq!(executable(messages, "autobahn_client"), None);
+    }
+}
