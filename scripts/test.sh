@@ -28,6 +28,7 @@ step "tests"
 cargo test --workspace
 cargo test -p barews-std --features tls
 cargo test -p barews-std --features deflate
+cargo test -p barews-tokio --all-features
 cargo test -p barews --features deflate
 cargo test -p barews --no-default-features
 
@@ -48,7 +49,11 @@ cargo bench -p barews-bench --no-run
 
 step "examples build; the in-memory handshake runs"
 cargo build -p barews-std --examples --all-features
+cargo build -p barews-tokio --examples --all-features
 cargo run -q -p barews --example handshake >/dev/null
+
+step "a real browser: headless Chromium through axum_echo's /ws (installed if missing)"
+bash scripts/browser-check.sh
 
 step "embedded: firmware example for thumbv7em-none-eabihf, footprint against its budget"
 bash scripts/embedded-footprint.sh
@@ -72,7 +77,7 @@ case $engine in
     *) exit 1 ;;
 esac
 
-step "Autobahn testsuite, both roles: server and client through Docker, the 512-byte streaming server natively"
+step "Autobahn testsuite, both roles and both adapters: through Docker, the 512-byte streaming server natively"
 cargo run --release -p barews-conformance -- autobahn all "${autobahn[@]}"
 
 step "done"

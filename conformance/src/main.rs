@@ -1,5 +1,5 @@
 //! `barews-conformance autobahn [server|client|all] [--docker|--native]
-//! [--image NAME] [--native-runs RUN,…] [--cases PATTERN,…]
+//! [--image NAME] [--runs RUN,…] [--native-runs RUN,…] [--cases PATTERN,…]
 //! [--update-expected] [--timeout-minutes N]`
 
 use barews_conformance::autobahn::{self, Choice, Options, Roles};
@@ -7,14 +7,15 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 const USAGE: &str = "usage: barews-conformance autobahn [server|client|all] [--docker|--native] \
-[--image NAME] [--native-runs RUN,...] [--cases PATTERN,...] [--update-expected] \
+[--image NAME] [--runs RUN,...] [--native-runs RUN,...] [--cases PATTERN,...] [--update-expected] \
 [--timeout-minutes N]
 
   --docker             wstest in a Docker container: the image named with --image, else the
                        official image (present or pulled), else one built here once
   --native             wstest in a Python 2.7 environment installed under ~/.cache
                        (neither: Docker when an engine answers and an image can be had)
-  --native-runs RUN,.. these runs (server, server-stream, client) use the native wstest";
+  --runs RUN,..        only these runs (server, server-stream, client, tokio-server, tokio-client)
+  --native-runs RUN,.. these runs use the native wstest";
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
@@ -27,6 +28,7 @@ fn main() -> ExitCode {
         testsuite: Choice::Auto,
         image: None,
         native_runs: Vec::new(),
+        only: Vec::new(),
         cases: vec!["*".to_owned()],
         update_expected: false,
         run_timeout: Duration::from_secs(30 * 60),
@@ -42,6 +44,10 @@ fn main() -> ExitCode {
             "--image" => match args.next() {
                 Some(name) if !name.is_empty() => options.image = Some(name),
                 _ => return usage(),
+            },
+            "--runs" => match args.next() {
+                Some(list) => options.only = list.split(',').map(str::to_owned).collect(),
+                None => return usage(),
             },
             "--native-runs" => match args.next() {
                 Some(list) => options.native_runs = list.split(',').map(str::to_owned).collect(),

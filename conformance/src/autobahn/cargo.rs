@@ -10,12 +10,20 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-/// The two programs under test.
-pub(crate) struct Examples {
-    /// The std adapter's echo server.
+/// One adapter's two programs under test.
+pub(crate) struct Programs {
+    /// Its echo server.
     pub(crate) echo_server: PathBuf,
-    /// The std adapter's Autobahn client.
+    /// Its Autobahn client.
     pub(crate) autobahn_client: PathBuf,
+}
+
+/// The programs of both adapters.
+pub(crate) struct Examples {
+    /// barews-std's.
+    pub(crate) std: Programs,
+    /// barews-tokio's.
+    pub(crate) tokio: Programs,
 }
 
 /// The cargo the runner was started by, else the one on `PATH`.
@@ -43,37 +51,34 @@ pub(crate) fn target_directory(root: &Path) -> io::Result<PathBuf> {
         .ok_or_else(|| io::Error::other("cargo metadata named no target_directory"))
 }
 
-/// Builds the echo server and the Autobahn client in release mode (with
-/// permessage-deflate) and returns the executables cargo reports.
+/// Builds both adapters' echo servers and Autobahn clients in release mode
+/// (with permessage-deflate) and returns the executables cargo reports.
 pub(crate) fn build_examples(root: &Path) -> io::Result<Examples> {
+    Ok(Examples {
+        std: build_programs(root, "barews-std")?,
+        tokio: build_programs(root, "barews-tokio")?,
+    })
+}
+
+/// Builds `package`'s echo server and Autobahn client.
+fn build_programs(root: &Path, package: &str) -> io::Result<Programs> {
     let output = cargo()
         .current_dir(root)
-        .args([
-            "build",
-            "--release",
-            "--message-format=json-render-diagnostics",
-            "-p",
-            "barews-std",
-            "--features",
-            "deflate",
-            "--example",
-            "echo_server",
-            "--example",
-            "autobahn_client",
-        ])
+        .args(["build", "--release", "--message-format=json-render-diagnostics", "-p", package])
+        .args(["--features", "deflate", "--example", "echo_server", "--example", "autobahn_client"])
         .stdin(Stdio::null())
         .stderr(Stdio::inherit())
         .output()?;
     if !output.status.success() {
-        return Err(io::Error::other("building the examples failed"));
+        return Err(io::Error::other(format!("building the examples of {package} failed")));
     }
     let text = String::from_utf8_lossy(&output.stdout);
     let find = |name: &str| {
         executable(&text, name).ok_or_else(|| {
-            io::Error::other(format!("cargo built the examples but reported no {name} executable"))
+            io::Error::other(format!("cargo built {package} but reported no {name} executable"))
         })
     };
-    Ok(Examples { echo_server: find("echo_server")?, autobahn_client: find("autobahn_client")? })
+    Ok(Programs { echo_server: find("echo_server")?, autobahn_client: find("autobahn_client")? })
 }
 
 /// The executable of example `name` in cargo's JSON messages, one per line.

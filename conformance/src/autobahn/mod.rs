@@ -1,7 +1,8 @@
-//! The Autobahn testsuite runner: the std adapter's echo server (whole
-//! messages, and a 512-byte streaming variant) against `wstest
-//! -m fuzzingclient`, and its Autobahn client against `wstest -m
-//! fuzzingserver`, with reports, per-section summaries and a strict gate.
+//! The Autobahn testsuite runner: the echo servers of the std adapter
+//! (whole messages, and a 512-byte streaming variant) and of the tokio
+//! adapter against `wstest -m fuzzingclient`, and both adapters' Autobahn
+//! clients against `wstest -m fuzzingserver`, with reports, per-section
+//! summaries and a strict gate.
 //!
 //! `wstest` runs in a Docker container (the official image, or the
 //! project's own built on the spot where none can be pulled) or natively;
@@ -14,7 +15,7 @@ mod process;
 pub mod report;
 mod testsuite;
 
-use cargo::Examples;
+use cargo::{Examples, Programs};
 use process::{Guard, free_port, wait_for_port};
 use report::{Results, differences, normalise, read_index, summary, violations};
 use std::fmt::Write as _;
@@ -49,10 +50,13 @@ pub struct Options {
     pub testsuite: Choice,
     /// The Docker image to use instead of the default ones.
     pub image: Option<String>,
-    /// Runs (by name: `server`, `server-stream`, `client`) that use the
-    /// native testsuite whatever `testsuite` says, so that one invocation
-    /// can exercise both ways.
+    /// Runs (by name: `server`, `server-stream`, `client`,
+    /// `tokio-server`, `tokio-client`) that use the native testsuite
+    /// whatever `testsuite` says, so that one invocation can exercise both
+    /// ways.
     pub native_runs: Vec<String>,
+    /// Only these runs, by name (every run of the roles when empty).
+    pub only: Vec<String>,
     /// The case patterns (`["*"]` for all).
     pub cases: Vec<String>,
     /// Write the results as the new expected results instead of comparing.
@@ -61,10 +65,20 @@ pub struct Options {
     pub run_timeout: Duration,
 }
 
+/// Which adapter a run tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Adapter {
+    /// barews-std, blocking.
+    Std,
+    /// barews-tokio, async.
+    Tokio,
+}
+
 /// One run: a role, a variant, and where its results go.
 struct Run {
     name: &'static str,
     title: &'static str,
+    adapter: Adapter,
     /// Arguments for the echo server after the address; `None` for the
     /// client run.
     server_args: Option<&'static [&'static str]>,
@@ -72,19 +86,60 @@ struct Run {
     exclude: &'static [&'static str],
 }
 
-const RUNS: [Run; 3] = [
-    Run { name: "server", title: "server (whole messages)", server_args: Some(&[]), exclude: &[] },
+/// permessage-deflate's cases but a sample (12.1.* and 13.1.*: every
+/// message size once, with and without context takeover), for runs whose
+/// compression code a full run of another already covers.
+const DEFLATE_SAMPLE: &[&str] = &[
+    "12.2.*", "12.3.*", "12.4.*", "12.5.*", "13.2.*", "13.3.*", "13.4.*", "13.5.*", "13.6.*",
+    "13.7.*",
+];
+
+const RUNS: [Run; 5] = [
+    Run {
+        name: "server",
+        title: "server (whole messages)",
+        adapter: Adapter::Std,
+        server_args: Some(&[]),
+        exclude: &[],
+    },
     Run {
         name: "server-stream",
         title: "server (512-byte buffer, chunks echoed as fragments)",
+        adapter: Adapter::Std,
         server_args: Some(&["--stream", "512"]),
         // permessage-deflate is covered by the other two runs: echoed as
         // 512-byte fragments, its 216 cases keep the Python testsuite busy
         // for over half an hour.
         exclude: &["12.*", "13.*"],
     },
-    Run { name: "client", title: "client", server_args: None, exclude: &[] },
+    Run { name: "client", title: "client", adapter: Adapter::Std, server_args: None, exclude: &[] },
+    Run {
+        name: "tokio-server",
+        title: "barews-tokio server (whole messages, queued echoes)",
+        adapter: Adapter::Tokio,
+        server_args: Some(&[]),
+        exclude: &[],
+    },
+    Run {
+        name: "tokio-client",
+        title: "barews-tokio client (permessage-deflate sampled)",
+        adapter: Adapter::Tokio,
+        server_args: None,
+        // Its compression is the core's and barews-std's handshake code,
+        // which the std client's full run covers.
+        exclude: DEFLATE_SAMPLE,
+    },
 ];
+
+impl Examples {
+    /// The programs of `adapter`.
+    fn of(&self, adapter: Adapter) -> &Programs {
+        match adapter {
+            Adapter::Std => &self.std,
+            Adapter::Tokio => &self.tokio,
+        }
+    }
+}
 
 /// The workspace root (this crate sits one level below it).
 fn workspace_root() -> PathBuf {
@@ -98,8 +153,8 @@ pub fn run_names() -> impl Iterator<Item = &'static str> {
 
 /// Runs the testsuite and returns whether every gate passed.
 pub fn run(options: &Options) -> io::Result<bool> {
-    if let Some(unknown) = options.native_runs.iter().find(|name| !run_names().any(|n| n == *name))
-    {
+    let named = options.native_runs.iter().chain(&options.only);
+    if let Some(unknown) = named.into_iter().find(|name| !run_names().any(|n| n == *name)) {
         return Err(io::Error::other(format!(
             "no run is called {unknown} (runs: {})",
             run_names().collect::<Vec<_>>().join(", ")
@@ -167,6 +222,7 @@ fn wanted_runs(options: &Options) -> Vec<&'static Run> {
             Roles::Server => run.server_args.is_some(),
             Roles::Client => run.server_args.is_none(),
         })
+        .filter(|run| options.only.is_empty() || options.only.iter().any(|name| name == run.name))
         .filter(|run| {
             let empty = left_out(&options.cases, run.exclude);
             if empty {
@@ -204,7 +260,7 @@ fn run_side_by_side(
                         fs::create_dir_all(&outdir)?;
                         match run.server_args {
                             Some(_) => run_server(testsuite, examples, run, work, &outdir, options),
-                            None => run_client(testsuite, examples, work, &outdir, options),
+                            None => run_client(testsuite, examples, run, work, &outdir, options),
                         }
                     })();
                     (outcome, start.elapsed())
@@ -295,7 +351,7 @@ fn run_server(
     let port = free_port()?;
     let _server = Guard::spawn(
         "echo_server",
-        Command::new(&examples.echo_server)
+        Command::new(&examples.of(run.adapter).echo_server)
             .arg(format!("127.0.0.1:{port}"))
             .args(run.server_args.unwrap_or_default())
             .stdout(Stdio::null()),
@@ -326,6 +382,7 @@ fn run_server(
 fn run_client(
     testsuite: &Testsuite,
     examples: &Examples,
+    run: &Run,
     work: &Path,
     outdir: &Path,
     options: &Options,
@@ -335,7 +392,7 @@ fn run_client(
         "url": format!("ws://127.0.0.1:{port}"),
         "outdir": outdir,
         "cases": options.cases,
-        "exclude-cases": [],
+        "exclude-cases": run.exclude,
         "exclude-agent-cases": {},
     });
     let spec_path = outdir.join("spec.json");
@@ -346,7 +403,7 @@ fn run_client(
     let client_log = fs::File::create(outdir.join("client.log"))?;
     let client = Guard::spawn(
         "autobahn_client",
-        Command::new(&examples.autobahn_client)
+        Command::new(&examples.of(run.adapter).autobahn_client)
             .args([format!("ws://127.0.0.1:{port}"), AGENT.to_owned()])
             .stdout(client_log.try_clone()?)
             .stderr(client_log),

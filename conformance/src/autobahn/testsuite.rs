@@ -112,17 +112,22 @@ impl Testsuite {
     ) -> io::Result<Guard> {
         let label = format!("wstest {mode}");
         let spec = spec.to_string_lossy();
-        let args = ["-m", mode, "-s", &spec];
+        let mut args = vec!["-m", mode, "-s", &spec];
+        if mode == "fuzzingserver" {
+            // No embedded web server for the reports (it would listen on
+            // 8080, which a second client run side by side also wants).
+            args.extend(["--webport", "0"]);
+        }
         match &self.kind {
             Kind::Native(wstest) => {
                 let mut command = Command::new(wstest);
-                command.args(args).current_dir(work);
+                command.args(&args).current_dir(work);
                 Guard::spawn(&label, command.stdout(log.try_clone()?).stderr(log.try_clone()?))
             }
             Kind::Docker(image) => {
                 let container = format!("barews-autobahn-{}-{run}", std::process::id());
                 let mut wstest = vec!["wstest"];
-                wstest.extend(args);
+                wstest.extend(&args);
                 let mut command = docker::run_command(image, &container, work, &wstest);
                 command.stdin(Stdio::null()).stdout(log.try_clone()?).stderr(log.try_clone()?);
                 Guard::spawn_container(&label, &container, &mut command)
