@@ -7,16 +7,27 @@
 //! errors and opening handshakes are barews-std's (re-exported here), so
 //! the blocking and the async adapter speak one vocabulary.
 //!
-//! - Client: [`connect`] / [`connect_with`] (`ws://`), or [`client`] over
-//!   a stream you opened (TLS, a tunnel).
+//! - Client: [`connect`] / [`connect_with`] (`ws://`, and `wss://` with
+//!   the `tls` feature), or [`client`] over a stream you opened (a tunnel,
+//!   your own TLS).
 //! - Server: [`accept`] / [`accept_with`] / [`accept_with_callback`] on an
-//!   accepted stream, or [`from_upgraded`] for a request an HTTP server
-//!   already parsed.
+//!   accepted stream, [`from_upgraded`] for a request an HTTP server
+//!   already parsed, and (feature `hyper`) `upgrade::upgrade` inside a
+//!   hyper 1 service or an axum handler.
 //! - [`WebSocket`]: whole [`Message`]s ([`read`](WebSocket::read)) or
 //!   chunks without copies ([`read_event`](WebSocket::read_event)),
 //!   queued sends with backpressure, the core's keepalive and close
 //!   timers on tokio's clock, a graceful [`close`](WebSocket::close).
 //!   Every waiting method is cancel-safe (see [`WebSocket`]).
+//! - [`split`](WebSocket::split) into a [`Reader`] and a [`Writer`] for
+//!   two tasks, and from them a futures [`MessageStream`] and
+//!   [`MessageSink`].
+//! - [`Shutdown`]: a server-wide graceful shutdown (every watching socket
+//!   closes with 1001 and finishes its closing handshake).
+//!
+//! Features: `hyper` (on by default: `upgrade`), `tls` (`wss://` through
+//! tokio-rustls), `deflate` (permessage-deflate, negotiated when the
+//! options ask for it).
 //!
 //! ```no_run
 //! use barews_tokio::Message;
