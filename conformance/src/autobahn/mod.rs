@@ -398,7 +398,7 @@ fn run_client(
     let spec_path = outdir.join("spec.json");
     fs::write(&spec_path, spec.to_string())?;
     let log = fs::File::create(outdir.join("wstest.log"))?;
-    let mut wstest = testsuite.spawn("client", "fuzzingserver", &spec_path, work, &log)?;
+    let mut wstest = testsuite.spawn(run.name, "fuzzingserver", &spec_path, work, &log)?;
     wait_for_port(port, Duration::from_secs(60))?;
     let client_log = fs::File::create(outdir.join("client.log"))?;
     let client = Guard::spawn(
