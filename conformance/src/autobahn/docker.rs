@@ -123,11 +123,13 @@ pub(crate) fn resolve(
 }
 
 /// `docker run` of `image` with `args`, as container `name`: host network,
-/// `work` mounted at the same path and used as the working directory,
-/// files written as the owner of `work`.
+/// standard input attached, `work` mounted at the same path and used as
+/// the working directory, files written as the owner of `work`.
 pub(crate) fn run_command(image: &str, name: &str, work: &Path, args: &[&str]) -> Command {
     let mut command = Command::new("docker");
-    command.args(["run", "--rm", "--name", name, "--network", "host"]);
+    // --interactive: the container's input is the caller's, and closes
+    // when this client goes (see process::LIFELINE).
+    command.args(["run", "--rm", "--interactive", "--name", name, "--network", "host"]);
     // Python 2 buffers a redirected stdout: the log would lose its end
     // when a container is stopped.
     command.args(["--env", "PYTHONUNBUFFERED=1"]);
@@ -169,7 +171,12 @@ mod tests {
         let args: Vec<String> =
             command.get_args().map(|a| a.to_string_lossy().into_owned()).collect();
         let joined = args.join(" ");
-        assert!(joined.starts_with("run --rm --name barews-autobahn-1-server --network host"));
+        assert!(
+            joined.starts_with(
+                "run --rm --interactive --name barews-autobahn-1-server --network host"
+            ),
+            "{joined}"
+        );
         assert!(joined.contains(&format!("--volume {0}:{0}", work.display())), "{joined}");
         assert!(joined.ends_with("img wstest -a"), "{joined}");
         #[cfg(unix)]

@@ -399,7 +399,15 @@ fn run_client(
     fs::write(&spec_path, spec.to_string())?;
     let log = fs::File::create(outdir.join("wstest.log"))?;
     let mut wstest = testsuite.spawn(run.name, "fuzzingserver", &spec_path, work, &log)?;
-    wait_for_port(port, Duration::from_secs(60))?;
+    if let Err(error) = wait_for_port(port, Duration::from_secs(60)) {
+        return Err(match wstest.exited() {
+            Some(status) => io::Error::other(format!(
+                "wstest fuzzingserver ended ({status}) before it listened; see {}",
+                outdir.join("wstest.log").display()
+            )),
+            None => error,
+        });
+    }
     let client_log = fs::File::create(outdir.join("client.log"))?;
     let client = Guard::spawn(
         "autobahn_client",

@@ -10,6 +10,23 @@ use std::time::{Duration, Instant};
 /// How long `docker rm -f` may take when a container is cleaned up.
 const REMOVE_LIMIT: Duration = Duration::from_secs(60);
 
+/// A `sh -c` script that runs `"$0" "$@"` and stops it when its standard
+/// input ends. The runner holds the other end of that pipe, so however
+/// the runner ends, even killed outright with no chance to clean up, the
+/// program goes too (in a container, `docker run --interactive` closes
+/// the container's input when its client goes). Ends with the program's
+/// exit status. (An asynchronous command's input is `/dev/null` in a
+/// non-interactive shell, hence the copy on descriptor 3.)
+pub(crate) const LIFELINE: &str = r#"exec 3<&0
+"$0" "$@" 3<&- &
+program=$!
+{ while read -r _ <&3; do :; done; kill "$program" 2>/dev/null; } &
+watcher=$!
+wait "$program"
+status=$?
+kill "$watcher" 2>/dev/null
+exit "$status""#;
+
 /// A child process killed when dropped, so that no server outlives the
 /// run, whatever way it ends. When the child is a `docker run`, killing
 /// the client would leave the container running, so the guard also
@@ -73,6 +90,8 @@ impl Guard {
 impl Drop for Guard {
     fn drop(&mut self) {
         if let Some(mut child) = self.child.take() {
+            // Ends a lifeline's input first (see LIFELINE).
+            drop(child.stdin.take());
             let _ = child.kill();
             let _ = child.wait();
         }
@@ -143,8 +162,13 @@ pub(crate) fn wait_for_port(port: u16, limit: Duration) -> io::Result<()> {
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
     let start = Instant::now();
     while start.elapsed() < limit {
-        if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
-            return Ok(());
+        if let Ok(stream) = TcpStream::connect_timeout(&addr, Duration::from_millis(200)) {
+            // A probe whose ephemeral port happens to be `port` connects to
+            // itself (TCP simultaneous open) while nothing listens, and
+            // then holds the port the server is about to bind.
+            if stream.local_addr().ok() != Some(addr) {
+                return Ok(());
+            }
         }
         thread::sleep(Duration::from_millis(100));
     }
@@ -168,6 +192,27 @@ mod tests {
         let error =
             output_within(Command::new("sleep").arg("30"), Duration::from_millis(300)).unwrap_err();
         assert_eq!(error.kind(), io::ErrorKind::TimedOut);
+        assert!(start.elapsed() < Duration::from_secs(10));
+    }
+
+    #[test]
+    fn a_lifeline_passes_the_status_on_and_stops_the_program_when_its_input_ends() {
+        let mut command = Command::new("sh");
+        command.args(["-c", LIFELINE, "sh", "-c", "exit 3"]).stdin(Stdio::piped());
+        let status = Guard::spawn("exit 3", &mut command)
+            .unwrap()
+            .wait_for(Duration::from_secs(10))
+            .unwrap();
+        assert_eq!(status.code(), Some(3));
+
+        let mut command = Command::new("sh");
+        command.args(["-c", LIFELINE, "sleep", "30"]).stdin(Stdio::piped());
+        let mut guard = Guard::spawn("sleep", &mut command).unwrap();
+        let start = Instant::now();
+        drop(guard.child.as_mut().and_then(|child| child.stdin.take()));
+        let status = guard.wait_for(Duration::from_secs(10)).unwrap();
+        // Stopped by the watcher's SIGTERM: sh reports 128 + 15.
+        assert_eq!(status.code(), Some(143));
         assert!(start.elapsed() < Duration::from_secs(10));
     }
 }

@@ -2,7 +2,7 @@
 //! which one) or a native Python 2.7 environment, and why.
 
 use super::docker;
-use super::process::Guard;
+use super::process::{Guard, LIFELINE};
 use std::fs::{self, File};
 use std::io;
 use std::path::{Path, PathBuf};
@@ -118,18 +118,21 @@ impl Testsuite {
             // 8080, which a second client run side by side also wants).
             args.extend(["--webport", "0"]);
         }
+        // wstest runs under a lifeline, so that it stops (and its container
+        // goes) even if the runner is killed before its guards can act.
         match &self.kind {
             Kind::Native(wstest) => {
-                let mut command = Command::new(wstest);
-                command.args(&args).current_dir(work);
-                Guard::spawn(&label, command.stdout(log.try_clone()?).stderr(log.try_clone()?))
+                let mut command = Command::new("sh");
+                command.args(["-c", LIFELINE]).arg(wstest).args(&args).current_dir(work);
+                command.stdin(Stdio::piped()).stdout(log.try_clone()?).stderr(log.try_clone()?);
+                Guard::spawn(&label, &mut command)
             }
             Kind::Docker(image) => {
                 let container = format!("barews-autobahn-{}-{run}", std::process::id());
-                let mut wstest = vec!["wstest"];
+                let mut wstest = vec!["sh", "-c", LIFELINE, "wstest"];
                 wstest.extend(&args);
                 let mut command = docker::run_command(image, &container, work, &wstest);
-                command.stdin(Stdio::null()).stdout(log.try_clone()?).stderr(log.try_clone()?);
+                command.stdin(Stdio::piped()).stdout(log.try_clone()?).stderr(log.try_clone()?);
                 Guard::spawn_container(&label, &container, &mut command)
             }
         }
