@@ -13,12 +13,21 @@
 //!
 //! The binaries in `src/bin` call one flow each on buffers in static RAM;
 //! `cargo test --lib --target <host triple>` runs every flow to the end.
+//!
+//! With the `qemu` feature, [`qemu`] holds the firmware that runs on an
+//! emulated board against real peers (binaries `qemu_client`,
+//! `qemu_client_async` and `qemu_server`).
 #![no_std]
-#![forbid(unsafe_code)]
+// Only the board support of `qemu` touches hardware registers, and says
+// so where it does.
+#![deny(unsafe_code)]
+
+#[cfg(feature = "qemu")]
+pub mod qemu;
 
 use core::hint::black_box;
 
-use barews_embedded::{Connector, ClientRequest, CloseCode, Event, Acceptor};
+use barews_embedded::{Acceptor, ClientRequest, CloseCode, Connector, Event};
 use embedded_io::ErrorKind;
 
 /// Receive (read) buffer size in every flow.
