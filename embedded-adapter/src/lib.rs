@@ -81,9 +81,11 @@
 //!   (about 150 bytes plus host, path, subprotocols and extra headers) and
 //!   a server's `101` (about 130 bytes plus subprotocol and headers).
 //!   Messages pass through it in pieces, so it does not bound their size
-//!   either; each piece is one `write` to the transport. Text fragments
-//!   sent with [`WebSocket::send`] must fit it whole with their header
-//!   (the core checks their UTF-8 as it encodes them).
+//!   either; each piece is one `write` to the transport. Pieces of a
+//!   message sent with [`WebSocket::send`] may be larger than it too
+//!   (text included: the core checks a text piece's UTF-8 whole before
+//!   any of it is written), so a chunk from a 1024-byte receive buffer
+//!   can be echoed through a 512-byte send buffer.
 //!
 //! The sockets hold no other buffers: a [`WebSocket`] is the transport,
 //! the core's connection state (three 125-byte control-frame slots, the
