@@ -14,7 +14,9 @@ const USAGE: &str = "usage: barews-conformance autobahn [server|client|all] [--d
                        official image (present or pulled), else one built here once
   --native             wstest in a Python 2.7 environment installed under ~/.cache
                        (neither: Docker when an engine answers and an image can be had)
-  --runs RUN,..        only these runs (server, server-stream, client, tokio-server, tokio-client)
+  --runs RUN,..        only these runs (server, server-stream, client, tokio-server, tokio-client,
+                       embedded-server, embedded-server-async, embedded-client,
+                       embedded-client-async)
   --native-runs RUN,.. these runs use the native wstest";
 
 fn main() -> ExitCode {

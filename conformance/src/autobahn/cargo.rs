@@ -18,12 +18,15 @@ pub(crate) struct Programs {
     pub(crate) autobahn_client: PathBuf,
 }
 
-/// The programs of both adapters.
-pub(crate) struct Examples {
-    /// barews-std's.
-    pub(crate) std: Programs,
-    /// barews-tokio's.
-    pub(crate) tokio: Programs,
+/// How to build one adapter's programs.
+pub(crate) struct Build {
+    /// The adapter's package.
+    pub(crate) package: &'static str,
+    /// Its echo server's example (its Autobahn client's is
+    /// `autobahn_client`).
+    pub(crate) server: &'static str,
+    /// The package features to build with (`deflate` where there is one).
+    pub(crate) features: &'static [&'static str],
 }
 
 /// The cargo the runner was started by, else the one on `PATH`.
@@ -51,24 +54,19 @@ pub(crate) fn target_directory(root: &Path) -> io::Result<PathBuf> {
         .ok_or_else(|| io::Error::other("cargo metadata named no target_directory"))
 }
 
-/// Builds both adapters' echo servers and Autobahn clients in release mode
-/// (with permessage-deflate) and returns the executables cargo reports.
-pub(crate) fn build_examples(root: &Path) -> io::Result<Examples> {
-    Ok(Examples {
-        std: build_programs(root, "barews-std")?,
-        tokio: build_programs(root, "barews-tokio")?,
-    })
-}
-
-/// Builds `package`'s echo server and Autobahn client.
-fn build_programs(root: &Path, package: &str) -> io::Result<Programs> {
-    let output = cargo()
+/// Builds an adapter's echo server and Autobahn client in release mode
+/// (with its features) and returns the executables cargo reports.
+pub(crate) fn build_programs(root: &Path, build: &Build) -> io::Result<Programs> {
+    let Build { package, server, features } = *build;
+    let mut command = cargo();
+    command
         .current_dir(root)
         .args(["build", "--release", "--message-format=json-render-diagnostics", "-p", package])
-        .args(["--features", "deflate", "--example", "echo_server", "--example", "autobahn_client"])
-        .stdin(Stdio::null())
-        .stderr(Stdio::inherit())
-        .output()?;
+        .args(["--example", server, "--example", "autobahn_client"]);
+    if !features.is_empty() {
+        command.args(["--features", &features.join(",")]);
+    }
+    let output = command.stdin(Stdio::null()).stderr(Stdio::inherit()).output()?;
     if !output.status.success() {
         return Err(io::Error::other(format!("building the examples of {package} failed")));
     }
@@ -78,7 +76,7 @@ fn build_programs(root: &Path, package: &str) -> io::Result<Programs> {
             io::Error::other(format!("cargo built {package} but reported no {name} executable"))
         })
     };
-    Ok(Programs { echo_server: find("echo_server")?, autobahn_client: find("autobahn_client")? })
+    Ok(Programs { echo_server: find(server)?, autobahn_client: find("autobahn_client")? })
 }
 
 /// The executable of example `name` in cargo's JSON messages, one per line.

@@ -1,8 +1,9 @@
 //! The Autobahn testsuite runner: the echo servers of the std adapter
-//! (whole messages, and a 512-byte streaming variant) and of the tokio
-//! adapter against `wstest -m fuzzingclient`, and both adapters' Autobahn
-//! clients against `wstest -m fuzzingserver`, with reports, per-section
-//! summaries and a strict gate.
+//! (whole messages, and a 512-byte streaming variant), of the tokio
+//! adapter and of the embedded adapter (blocking and async, firmware-sized
+//! buffers) against `wstest -m fuzzingclient`, and the three adapters'
+//! Autobahn clients against `wstest -m fuzzingserver`, with reports,
+//! per-section summaries and a strict gate.
 //!
 //! `wstest` runs in a Docker container (the official image, or the
 //! project's own built on the spot where none can be pulled) or natively;
@@ -15,7 +16,7 @@ mod process;
 pub mod report;
 mod testsuite;
 
-use cargo::{Examples, Programs};
+use cargo::{Build, Programs};
 use process::{Guard, free_port, wait_for_port};
 use report::{Results, differences, normalise, read_index, summary, violations};
 use std::fmt::Write as _;
@@ -33,9 +34,9 @@ const AGENT: &str = "barews";
 /// Which runs to make.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Roles {
-    /// The two server runs.
+    /// The server runs.
     Server,
-    /// The client run.
+    /// The client runs.
     Client,
     /// Both.
     All,
@@ -51,9 +52,10 @@ pub struct Options {
     /// The Docker image to use instead of the default ones.
     pub image: Option<String>,
     /// Runs (by name: `server`, `server-stream`, `client`,
-    /// `tokio-server`, `tokio-client`) that use the native testsuite
-    /// whatever `testsuite` says, so that one invocation can exercise both
-    /// ways.
+    /// `tokio-server`, `tokio-client`, `embedded-server`,
+    /// `embedded-server-async`, `embedded-client`, `embedded-client-async`)
+    /// that use the native testsuite whatever `testsuite` says, so that one
+    /// invocation can exercise both ways.
     pub native_runs: Vec<String>,
     /// Only these runs, by name (every run of the roles when empty).
     pub only: Vec<String>,
@@ -72,6 +74,36 @@ enum Adapter {
     Std,
     /// barews-tokio, async.
     Tokio,
+    /// barews-embedded, blocking or async (an argument of its examples),
+    /// on the host over std's `TcpStream`.
+    Embedded,
+}
+
+impl Adapter {
+    /// What to build for it.
+    fn build(self) -> Build {
+        match self {
+            Adapter::Std => {
+                Build { package: "barews-std", server: "echo_server", features: &["deflate"] }
+            }
+            Adapter::Tokio => {
+                Build { package: "barews-tokio", server: "echo_server", features: &["deflate"] }
+            }
+            // It has no permessage-deflate.
+            Adapter::Embedded => {
+                Build { package: "barews-embedded", server: "autobahn_server", features: &[] }
+            }
+        }
+    }
+}
+
+/// Which side of the connection a run tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    /// The adapter's echo server, under `wstest -m fuzzingclient`.
+    Server,
+    /// The adapter's Autobahn client, against `wstest -m fuzzingserver`.
+    Client,
 }
 
 /// One run: a role, a variant, and where its results go.
@@ -79,9 +111,10 @@ struct Run {
     name: &'static str,
     title: &'static str,
     adapter: Adapter,
-    /// Arguments for the echo server after the address; `None` for the
-    /// client run.
-    server_args: Option<&'static [&'static str]>,
+    role: Role,
+    /// Arguments for the program under test: the echo server's after its
+    /// address, the client's after the testsuite's URL and the agent.
+    args: &'static [&'static str],
     /// Case patterns this run leaves out.
     exclude: &'static [&'static str],
 }
@@ -94,50 +127,111 @@ const DEFLATE_SAMPLE: &[&str] = &[
     "13.7.*",
 ];
 
-const RUNS: [Run; 5] = [
+/// permessage-deflate's sections, for runs of an adapter without it.
+const NO_DEFLATE: &[&str] = &["12.*", "13.*"];
+
+const RUNS: [Run; 9] = [
     Run {
         name: "server",
         title: "server (whole messages)",
         adapter: Adapter::Std,
-        server_args: Some(&[]),
+        role: Role::Server,
+        args: &[],
         exclude: &[],
     },
     Run {
         name: "server-stream",
         title: "server (512-byte buffer, chunks echoed as fragments)",
         adapter: Adapter::Std,
-        server_args: Some(&["--stream", "512"]),
+        role: Role::Server,
+        args: &["--stream", "512"],
         // permessage-deflate is covered by the other two runs: echoed as
         // 512-byte fragments, its 216 cases keep the Python testsuite busy
         // for over half an hour.
-        exclude: &["12.*", "13.*"],
+        exclude: NO_DEFLATE,
     },
-    Run { name: "client", title: "client", adapter: Adapter::Std, server_args: None, exclude: &[] },
+    Run {
+        name: "client",
+        title: "client",
+        adapter: Adapter::Std,
+        role: Role::Client,
+        args: &[],
+        exclude: &[],
+    },
     Run {
         name: "tokio-server",
         title: "barews-tokio server (whole messages, queued echoes)",
         adapter: Adapter::Tokio,
-        server_args: Some(&[]),
+        role: Role::Server,
+        args: &[],
         exclude: &[],
     },
     Run {
         name: "tokio-client",
         title: "barews-tokio client (permessage-deflate sampled)",
         adapter: Adapter::Tokio,
-        server_args: None,
+        role: Role::Client,
+        args: &[],
         // Its compression is the core's and barews-std's handshake code,
         // which the std client's full run covers.
         exclude: DEFLATE_SAMPLE,
     },
+    Run {
+        name: "embedded-server",
+        title: "barews-embedded server (1024/512-byte buffers, chunks echoed as fragments)",
+        adapter: Adapter::Embedded,
+        role: Role::Server,
+        args: &[],
+        exclude: NO_DEFLATE,
+    },
+    Run {
+        name: "embedded-server-async",
+        title: "barews-embedded async server (1024/512-byte buffers, chunks echoed as fragments)",
+        adapter: Adapter::Embedded,
+        role: Role::Server,
+        args: &["--async"],
+        exclude: NO_DEFLATE,
+    },
+    Run {
+        name: "embedded-client",
+        title: "barews-embedded client (1024/512-byte buffers, chunks echoed as fragments)",
+        adapter: Adapter::Embedded,
+        role: Role::Client,
+        args: &[],
+        exclude: NO_DEFLATE,
+    },
+    Run {
+        name: "embedded-client-async",
+        title: "barews-embedded async client (1024/512-byte buffers, chunks echoed as fragments)",
+        adapter: Adapter::Embedded,
+        role: Role::Client,
+        args: &["--async"],
+        exclude: NO_DEFLATE,
+    },
 ];
 
+/// The programs built for the adapters of the wanted runs.
+struct Examples(Vec<(Adapter, Programs)>);
+
 impl Examples {
-    /// The programs of `adapter`.
-    fn of(&self, adapter: Adapter) -> &Programs {
-        match adapter {
-            Adapter::Std => &self.std,
-            Adapter::Tokio => &self.tokio,
+    /// Builds the programs of every adapter `runs` test, each once.
+    fn build(root: &Path, runs: &[&Run]) -> io::Result<Examples> {
+        let mut built: Vec<(Adapter, Programs)> = Vec::new();
+        for run in runs {
+            if !built.iter().any(|(adapter, _)| *adapter == run.adapter) {
+                built.push((run.adapter, cargo::build_programs(root, &run.adapter.build())?));
+            }
         }
+        Ok(Examples(built))
+    }
+
+    /// The programs of `adapter`.
+    fn of(&self, adapter: Adapter) -> io::Result<&Programs> {
+        self.0
+            .iter()
+            .find(|(built, _)| *built == adapter)
+            .map(|(_, programs)| programs)
+            .ok_or_else(|| io::Error::other(format!("the programs of {adapter:?} were not built")))
     }
 }
 
@@ -160,15 +254,14 @@ pub fn run(options: &Options) -> io::Result<bool> {
             run_names().collect::<Vec<_>>().join(", ")
         )));
     }
-    let root = workspace_root();
-    let work = cargo::target_directory(&root)?.join("autobahn");
-    fs::create_dir_all(&work)?;
-    let examples = cargo::build_examples(&root)?;
-
     let wanted = wanted_runs(options);
     if wanted.is_empty() {
         return Err(io::Error::other("no run has a case to run"));
     }
+    let root = workspace_root();
+    let work = cargo::target_directory(&root)?.join("autobahn");
+    fs::create_dir_all(&work)?;
+    let examples = Examples::build(&root, &wanted)?;
     let testsuites = prepare_testsuites(&wanted, &root, &work, options)?;
     let mut heading = String::new();
     for (testsuite, runs) in &testsuites {
@@ -219,8 +312,8 @@ fn wanted_runs(options: &Options) -> Vec<&'static Run> {
     RUNS.iter()
         .filter(|run| match options.roles {
             Roles::All => true,
-            Roles::Server => run.server_args.is_some(),
-            Roles::Client => run.server_args.is_none(),
+            Roles::Server => run.role == Role::Server,
+            Roles::Client => run.role == Role::Client,
         })
         .filter(|run| options.only.is_empty() || options.only.iter().any(|name| name == run.name))
         .filter(|run| {
@@ -258,9 +351,13 @@ fn run_side_by_side(
                         let outdir = work.join(run.name);
                         let _ = fs::remove_dir_all(&outdir);
                         fs::create_dir_all(&outdir)?;
-                        match run.server_args {
-                            Some(_) => run_server(testsuite, examples, run, work, &outdir, options),
-                            None => run_client(testsuite, examples, run, work, &outdir, options),
+                        match run.role {
+                            Role::Server => {
+                                run_server(testsuite, examples, run, work, &outdir, options)
+                            }
+                            Role::Client => {
+                                run_client(testsuite, examples, run, work, &outdir, options)
+                            }
                         }
                     })();
                     (outcome, start.elapsed())
@@ -351,9 +448,9 @@ fn run_server(
     let port = free_port()?;
     let _server = Guard::spawn(
         "echo_server",
-        Command::new(&examples.of(run.adapter).echo_server)
+        Command::new(&examples.of(run.adapter)?.echo_server)
             .arg(format!("127.0.0.1:{port}"))
-            .args(run.server_args.unwrap_or_default())
+            .args(run.args)
             .stdout(Stdio::null()),
     )?;
     wait_for_port(port, Duration::from_secs(30))?;
@@ -411,8 +508,9 @@ fn run_client(
     let client_log = fs::File::create(outdir.join("client.log"))?;
     let client = Guard::spawn(
         "autobahn_client",
-        Command::new(&examples.of(run.adapter).autobahn_client)
+        Command::new(&examples.of(run.adapter)?.autobahn_client)
             .args([format!("ws://127.0.0.1:{port}"), AGENT.to_owned()])
+            .args(run.args)
             .stdout(client_log.try_clone()?)
             .stderr(client_log),
     )?;
@@ -488,5 +586,24 @@ mod tests {
         assert!(!left_out(&cases(&["*"]), exclude));
         assert!(!left_out(&cases(&["12.2.*", "1.*"]), exclude));
         assert!(!left_out(&cases(&["1.1.1"]), &[]));
+    }
+
+    #[test]
+    fn runs_have_distinct_names_and_an_adapter_without_deflate_runs_no_deflate_case() {
+        for (i, run) in RUNS.iter().enumerate() {
+            assert!(RUNS[..i].iter().all(|other| other.name != run.name), "{}", run.name);
+            if run.adapter.build().features.is_empty() {
+                let deflate = ["12.*".to_owned(), "13.*".to_owned()];
+                assert!(left_out(&deflate, run.exclude), "{} runs 12/13", run.name);
+            }
+        }
+        let embedded = |role| {
+            RUNS.iter().filter(move |run| run.adapter == Adapter::Embedded && run.role == role)
+        };
+        // Each role once blocking and once async.
+        for role in [Role::Server, Role::Client] {
+            let args: Vec<_> = embedded(role).map(|run| run.args).collect();
+            assert_eq!(args, [&[][..], &["--async"][..]]);
+        }
     }
 }
