@@ -58,8 +58,21 @@ bash scripts/browser-check.sh
 step "embedded: firmware example for thumbv7em-none-eabihf, footprint against its budget"
 bash scripts/embedded-footprint.sh
 
-step "fuzz smoke: every cargo-fuzz target for 30 s (nightly, installed if missing)"
+step "fuzz smoke: every cargo-fuzz target for 30 s (nightly, installed if missing); beside it, the 32-bit ARM tests under qemu-user and the firmware on an emulated Cortex-M4 against websockets and tungstenite"
+# The fuzz targets run one at a time on one core for a fixed time, so
+# the emulated runs take the other core meanwhile.
+emulated_log=$(mktemp)
+(bash scripts/arm32-tests.sh && bash scripts/qemu-firmware.sh) >"$emulated_log" 2>&1 &
+emulated=$!
 bash scripts/fuzz-smoke.sh 30
+emulated_status=0
+wait "$emulated" || emulated_status=$?
+cat "$emulated_log"
+rm -f "$emulated_log"
+if [ "$emulated_status" != 0 ]; then
+    echo "the 32-bit ARM tests or the QEMU firmware runs failed" >&2
+    exit 1
+fi
 
 step "Autobahn: a Docker engine (installed and started here, as root, when none answers)"
 # Through Docker: the image is the official one if present or pullable,
