@@ -26,7 +26,8 @@
 //!   every message through one writer.
 //!
 //! [`assemble`] turns streamed chunks into whole messages for callers that
-//! want them.
+//! want them. [`proxy`] opens a tunnel through an HTTP `CONNECT` or SOCKS5
+//! proxy before the handshake, for clients that must cross one.
 //!
 //! # A complete handshake in memory
 //!
@@ -160,6 +161,7 @@ pub mod driver;
 mod error;
 pub mod frame;
 pub mod handshake;
+pub mod proxy;
 pub mod time;
 pub mod utf8;
 

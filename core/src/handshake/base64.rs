@@ -24,17 +24,25 @@ fn char_of(bits: u32) -> u8 {
 /// `4 * ceil(input.len() / 3)` bytes (24 for 16 bytes, 28 for 20).
 pub(crate) fn encode(input: &[u8], out: &mut [u8]) {
     let mut out = out.iter_mut();
-    let mut put = |c: u8| {
+    encode_with(input.iter().copied(), |c| {
         if let Some(slot) = out.next() {
             *slot = c;
         }
-    };
+    });
+}
+
+/// Encodes the bytes of `input`, padded with `=`, handing each character
+/// to `put`: for input that is not one slice (`user:password` for HTTP
+/// Basic authentication), with no buffer for it.
+pub(crate) fn encode_with(input: impl IntoIterator<Item = u8>, mut put: impl FnMut(u8)) {
     // Bits not yet written, the newest in the low end: `pending` of them.
     let mut bits = 0u32;
     let mut pending = 0;
-    for &byte in input {
+    let mut len = 0usize;
+    for byte in input {
         bits = bits << 8 | u32::from(byte);
         pending += 8;
+        len += 1;
         while pending >= 6 {
             pending -= 6;
             put(char_of(bits >> pending));
@@ -43,7 +51,7 @@ pub(crate) fn encode(input: &[u8], out: &mut [u8]) {
     if pending > 0 {
         put(char_of(bits << (6 - pending)));
     }
-    for _ in 0..(3 - input.len() % 3) % 3 {
+    for _ in 0..(3 - len % 3) % 3 {
         put(b'=');
     }
 }

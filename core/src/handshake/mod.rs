@@ -9,7 +9,7 @@
 //! - [`server`]: parse and validate a request, then accept or reject it.
 //! - [`client`]: write a request, then check the server's response.
 
-mod base64;
+pub(crate) mod base64;
 pub mod client;
 mod failure;
 pub(crate) mod head;
@@ -17,7 +17,7 @@ mod key;
 pub mod server;
 #[cfg(any(feature = "compact-sha1", test))]
 mod sha1;
-mod writer;
+pub(crate) mod writer;
 
 pub use failure::Failure;
 pub use head::HeaderName;
