@@ -7,8 +7,9 @@ use crate::options::ClientOptions;
 use crate::socket::ClientSocket;
 use crate::stream::{Stream, TryClone};
 use crate::url::WsUrl;
+use barews::proxy::{Destination, ProxyError, SOCKS5_MAX_MESSAGE_LEN, Tunnel};
 use std::io::{self, Read, Write};
-use std::net::{TcpStream, ToSocketAddrs};
+use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::time::{Duration, Instant};
 
 /// What the server selected in its answer.
@@ -131,14 +132,31 @@ pub fn connect(url: &str) -> Result<(ClientSocket<MaybeTlsStream>, ResponseInfo)
 }
 
 /// Connects to `url` with `options`: resolves the host, opens TCP (within
-/// the connect timeout), sets up TLS for `wss://`, and runs the opening
-/// handshake (within the handshake timeout).
+/// the connect timeout) to it or to the proxy `options.proxy` names and
+/// has the proxy open a tunnel to the host, sets up TLS for `wss://`, and
+/// runs the opening handshake. The proxy exchange and the handshake
+/// together have the handshake timeout.
 pub fn connect_with(
     url: &str,
     options: &ClientOptions,
 ) -> Result<(ClientSocket<MaybeTlsStream>, ResponseInfo), Error> {
     let url = WsUrl::parse(url)?;
-    let tcp = open_tcp(&url, options.connect_timeout)?;
+    let deadline = Instant::now() + options.handshake_timeout;
+    let tcp = match options.proxy.resolve(&url)? {
+        None => open_tcp(&url.host, url.port, options.connect_timeout)?,
+        Some(proxy) => {
+            let mut tcp = open_tcp(&proxy.host, proxy.port, options.connect_timeout)?;
+            let address;
+            let destination = if proxy.resolves_locally() {
+                address = resolve(&url.host, url.port)?;
+                Destination::from(address)
+            } else {
+                Destination::from_host(&url.host, url.port)
+            };
+            open_tunnel(&mut tcp, proxy.tunnel(destination), deadline)?;
+            tcp
+        }
+    };
     let stream = if url.secure {
         #[cfg(feature = "tls")]
         {
@@ -158,12 +176,12 @@ pub fn connect_with(
     } else {
         MaybeTlsStream::Plain(tcp)
     };
-    client(stream, &url, options)
+    handshake(stream, &url, options, deadline)
 }
 
-fn open_tcp(url: &WsUrl, timeout: Option<Duration>) -> Result<TcpStream, Error> {
+fn open_tcp(host: &str, port: u16, timeout: Option<Duration>) -> Result<TcpStream, Error> {
     let mut last = io::Error::new(io::ErrorKind::NotFound, "the host has no address");
-    for addr in (url.host.as_str(), url.port).to_socket_addrs()? {
+    for addr in (host, port).to_socket_addrs()? {
         let result = match timeout {
             Some(timeout) => TcpStream::connect_timeout(&addr, timeout),
             None => TcpStream::connect(addr),
@@ -176,16 +194,83 @@ fn open_tcp(url: &WsUrl, timeout: Option<Duration>) -> Result<TcpStream, Error> 
     Err(Error::Io(last))
 }
 
+/// The first address of `host`, for a proxy that wants one.
+fn resolve(host: &str, port: u16) -> Result<SocketAddr, Error> {
+    (host, port).to_socket_addrs()?.next().ok_or_else(|| {
+        Error::Io(io::Error::new(io::ErrorKind::NotFound, "the host has no address"))
+    })
+}
+
+/// Runs `tunnel`'s exchange with the proxy over `tcp` until the tunnel is
+/// open, by `deadline`.
+fn open_tunnel(
+    tcp: &mut TcpStream,
+    mut tunnel: Tunnel<'_>,
+    deadline: Instant,
+) -> Result<(), Error> {
+    let mut out = vec![0u8; SOCKS5_MAX_MESSAGE_LEN];
+    let mut received = Vec::new();
+    loop {
+        let due = match tunnel.write_next(&mut out) {
+            Err(ProxyError::BufferTooSmall(needed)) => {
+                out.resize(needed.required, 0);
+                continue;
+            }
+            due => due?,
+        };
+        if due > 0 {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(Error::HandshakeTimeout);
+            }
+            tcp.set_write_timeout(Some(left))?;
+            tcp.write_all(&out[..due])?;
+        }
+        let progress = tunnel.read(&received)?;
+        received.drain(..progress.consumed);
+        if progress.open {
+            // A WebSocket or TLS server waits for the client's first
+            // bytes: anything already here did not come from it.
+            if received.is_empty() {
+                return Ok(());
+            }
+            return Err(Error::Io(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "the proxy sent bytes past its answer before the server could speak",
+            )));
+        }
+        // Read more only when nothing moved: an answer consumed may have
+        // made a message due, which the next turn writes.
+        if due == 0 && progress.consumed == 0 {
+            match read_more(tcp, &mut received, deadline) {
+                Err(Error::Io(e)) if e.kind() == io::ErrorKind::UnexpectedEof => {
+                    return Err(Error::Proxy(ProxyError::Closed));
+                }
+                read => read?,
+            }
+        }
+    }
+}
+
 /// Runs the client handshake for `url` over a stream you opened yourself
 /// (a custom TLS setup, a proxy tunnel…).
 pub fn client<T: Stream>(
-    mut stream: T,
+    stream: T,
     url: &WsUrl,
     options: &ClientOptions,
 ) -> Result<(ClientSocket<T>, ResponseInfo), Error> {
+    handshake(stream, url, options, Instant::now() + options.handshake_timeout)
+}
+
+/// The client handshake over `stream`, by `deadline`.
+fn handshake<T: Stream>(
+    mut stream: T,
+    url: &WsUrl,
+    options: &ClientOptions,
+    deadline: Instant,
+) -> Result<(ClientSocket<T>, ResponseInfo), Error> {
     let offer = ClientOffer::new(url, options);
     let mut opening = offer.open()?;
-    let deadline = Instant::now() + options.handshake_timeout;
     stream.set_write_timeout(Some(options.handshake_timeout))?;
     stream.write_all(&opening.request()?)?;
     stream.flush()?;

@@ -1,5 +1,6 @@
 //! The adapter's error type.
 
+use crate::proxy::ProxyUrlError;
 use crate::url::UrlError;
 use barews::connection::SendError;
 use barews::driver::End;
@@ -19,6 +20,14 @@ pub enum Error {
     HandshakeTimeout,
     /// The URL cannot name a WebSocket endpoint.
     Url(UrlError),
+    /// The proxy URL (given, or read from the environment) cannot be
+    /// used.
+    ProxyUrl(ProxyUrlError),
+    /// The proxy refused the tunnel or broke its protocol (an HTTP
+    /// status such as `407 Proxy Authentication Required`, a SOCKS5
+    /// reply such as "connection refused by destination"), or closed the
+    /// connection before the tunnel opened.
+    Proxy(barews::proxy::ProxyError),
     /// The opening handshake failed: on a client, the request cannot be
     /// written or the server's answer is not an acceptance; on a server,
     /// the request was refused and the HTTP answer with
@@ -48,6 +57,8 @@ impl fmt::Display for Error {
             Error::Timeout => f.write_str("read timed out"),
             Error::HandshakeTimeout => f.write_str("opening handshake timed out"),
             Error::Url(e) => write!(f, "{e}"),
+            Error::ProxyUrl(e) => write!(f, "{e}"),
+            Error::Proxy(e) => write!(f, "{e}"),
             Error::Handshake(failure) => failure.fmt(f),
             Error::Send(e) => write!(f, "cannot send: {e}"),
             Error::Ended(end) => end.fmt(f),
@@ -97,6 +108,18 @@ impl From<End> for Error {
 impl From<UrlError> for Error {
     fn from(e: UrlError) -> Self {
         Error::Url(e)
+    }
+}
+
+impl From<barews::proxy::ProxyError> for Error {
+    fn from(e: barews::proxy::ProxyError) -> Self {
+        Error::Proxy(e)
+    }
+}
+
+impl From<ProxyUrlError> for Error {
+    fn from(e: ProxyUrlError) -> Self {
+        Error::ProxyUrl(e)
     }
 }
 

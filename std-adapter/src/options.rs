@@ -129,6 +129,10 @@ pub struct ClientOptions {
     pub extensions: Option<String>,
     /// Extra request headers (`Authorization`, `Cookie`…).
     pub headers: Vec<(String, String)>,
+    /// Whether to reach the server through a proxy: none by default; the
+    /// environment variables only when this says
+    /// [`ProxyChoice::FromEnvironment`](crate::ProxyChoice::FromEnvironment).
+    pub proxy: crate::ProxyChoice,
     /// permessage-deflate: offered when set (feature `deflate`).
     #[cfg(feature = "deflate")]
     pub deflate: Option<barews::deflate::DeflateConfig>,
@@ -148,6 +152,7 @@ impl Default for ClientOptions {
             origin: None,
             extensions: None,
             headers: Vec::new(),
+            proxy: crate::ProxyChoice::Direct,
             #[cfg(feature = "deflate")]
             deflate: None,
             #[cfg(feature = "tls")]
@@ -166,6 +171,7 @@ impl std::fmt::Debug for ClientOptions {
             .field("origin", &self.origin)
             .field("extensions", &self.extensions)
             .field("headers", &self.headers)
+            .field("proxy", &self.proxy)
             .finish_non_exhaustive()
     }
 }

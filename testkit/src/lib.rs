@@ -8,7 +8,10 @@
 //! - [`transcript`]: a reader harness that drives a barews `Connection`
 //!   through any chunking and buffer size and records what came out, for
 //!   the core's connection tests and the conformance property tests.
+//! - [`proxies`]: real proxy servers (tinyproxy, microsocks) started for
+//!   the clients' proxy tests.
 
+pub mod proxies;
 pub mod transcript;
 
 /// The masking key of RFC 6455 section 5.7's examples, used by
