@@ -2,9 +2,11 @@
 
 use crate::socket::ClientSocket;
 use crate::stream::MaybeTlsStream;
+use barews::proxy::{Destination, ProxyError, SOCKS5_MAX_MESSAGE_LEN, Tunnel};
 use barews_std::opening::ClientOffer;
 use barews_std::{ClientOptions, Error, ResponseInfo, WsUrl};
 use std::io;
+use std::net::SocketAddr;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -23,8 +25,10 @@ pub async fn connect(url: &str) -> Result<(ClientSocket<MaybeTlsStream>, Respons
 }
 
 /// Connects to `url` with `options`: resolves the host, opens TCP (within
-/// the connect timeout), sets up TLS for `wss://` (with the `tls` feature;
-/// the configuration in `options.tls`, or the webpki roots) and runs the
+/// the connect timeout) to it or to the proxy `options.proxy` names and
+/// has the proxy open a tunnel to the host (within the handshake
+/// timeout), sets up TLS for `wss://` (with the `tls` feature; the
+/// configuration in `options.tls`, or the webpki roots) and runs the
 /// opening handshake (TLS's and the WebSocket's each within the handshake
 /// timeout).
 pub async fn connect_with(
@@ -32,7 +36,32 @@ pub async fn connect_with(
     options: &ClientOptions,
 ) -> Result<(ClientSocket<MaybeTlsStream>, ResponseInfo), Error> {
     let url = WsUrl::parse(url)?;
-    let open = TcpStream::connect((url.host.as_str(), url.port));
+    let tcp = match options.proxy.resolve(&url)? {
+        None => open_tcp(&url.host, url.port, options).await?,
+        Some(proxy) => {
+            let mut tcp = open_tcp(&proxy.host, proxy.port, options).await?;
+            let address;
+            let destination = if proxy.resolves_locally() {
+                address = resolve(&url.host, url.port).await?;
+                Destination::from(address)
+            } else {
+                Destination::from_host(&url.host, url.port)
+            };
+            let tunnel = open_tunnel(&mut tcp, proxy.tunnel(destination));
+            tokio::time::timeout(options.handshake_timeout, tunnel)
+                .await
+                .map_err(|_| Error::HandshakeTimeout)??;
+            tcp
+        }
+    };
+    let stream =
+        if url.secure { tls(tcp, &url, options).await? } else { MaybeTlsStream::Plain(tcp) };
+    client(stream, &url, options).await
+}
+
+/// TCP to `host:port`, within the connect timeout.
+async fn open_tcp(host: &str, port: u16, options: &ClientOptions) -> Result<TcpStream, Error> {
+    let open = TcpStream::connect((host, port));
     let tcp = match options.connect_timeout {
         Some(timeout) => tokio::time::timeout(timeout, open).await.unwrap_or_else(|_| {
             Err(io::Error::new(io::ErrorKind::TimedOut, "TCP connect timed out"))
@@ -40,9 +69,49 @@ pub async fn connect_with(
         None => open.await?,
     };
     tcp.set_nodelay(options.socket.nodelay)?;
-    let stream =
-        if url.secure { tls(tcp, &url, options).await? } else { MaybeTlsStream::Plain(tcp) };
-    client(stream, &url, options).await
+    Ok(tcp)
+}
+
+/// The first address of `host`, for a proxy that wants one.
+async fn resolve(host: &str, port: u16) -> Result<SocketAddr, Error> {
+    tokio::net::lookup_host((host, port)).await?.next().ok_or_else(|| {
+        Error::Io(io::Error::new(io::ErrorKind::NotFound, "the host has no address"))
+    })
+}
+
+/// Runs `tunnel`'s exchange with the proxy over `tcp` until the tunnel is
+/// open.
+async fn open_tunnel(tcp: &mut TcpStream, mut tunnel: Tunnel<'_>) -> Result<(), Error> {
+    let mut out = vec![0u8; SOCKS5_MAX_MESSAGE_LEN];
+    let mut received = Vec::new();
+    loop {
+        let due = match tunnel.write_next(&mut out) {
+            Err(ProxyError::BufferTooSmall(needed)) => {
+                out.resize(needed.required, 0);
+                continue;
+            }
+            due => due?,
+        };
+        tcp.write_all(&out[..due]).await?;
+        let progress = tunnel.read(&received)?;
+        received.drain(..progress.consumed);
+        if progress.open {
+            // A WebSocket or TLS server waits for the client's first
+            // bytes: anything already here did not come from it.
+            if received.is_empty() {
+                return Ok(());
+            }
+            return Err(Error::Io(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "the proxy sent bytes past its answer before the server could speak",
+            )));
+        }
+        // Read more only when nothing moved: an answer consumed may have
+        // made a message due, which the next turn writes.
+        if due == 0 && progress.consumed == 0 && tcp.read_buf(&mut received).await? == 0 {
+            return Err(Error::Proxy(ProxyError::Closed));
+        }
+    }
 }
 
 /// TLS as a client of `url`'s host over `tcp`, within the handshake

@@ -73,8 +73,8 @@ pub use barews_std::opening;
 #[cfg(feature = "tls")]
 pub use barews_std::tls;
 pub use barews_std::{
-    Accepted, ClientOptions, CloseInfo, Error, Message, RequestParts, ResponseInfo, ServerOptions,
-    SocketOptions, UrlError, WsUrl,
+    Accepted, ClientOptions, CloseInfo, Error, Message, Proxy, ProxyChoice, ProxyKind,
+    ProxyUrlError, RequestParts, ResponseInfo, ServerOptions, SocketOptions, UrlError, WsUrl,
 };
 
 mod client;
