@@ -32,6 +32,9 @@ cargo test -p barews-tokio --all-features
 cargo test -p barews --features deflate
 cargo test -p barews --no-default-features
 
+step "proxies: both clients through tinyproxy and microsocks (installed if missing), tests and examples"
+bash scripts/proxy-tests.sh
+
 step "docs (warnings denied)"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --all-features
 
