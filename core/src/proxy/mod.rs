@@ -20,10 +20,13 @@
 //!    open. It consumes only the answer it waits for: bytes after the end
 //!    of that answer stay where they are.
 //! 3. If the tunnel is open, the bytes left over are the destination's
-//!    first bytes: keep them for the next layer. If bytes are left over and
-//!    the tunnel is not open, a message of the client's is due before they
-//!    can be read: go back to 1 and pass them again. Otherwise read more
-//!    from the proxy, then go back to 1.
+//!    first bytes: keep them for the next layer. If the call consumed
+//!    bytes, go back to 1: the answer it finished may have made a message
+//!    due (SOCKS5's request follows the method selection), and bytes left
+//!    over wait for that message to be sent. Read more from the proxy
+//!    only when `write_next` wrote nothing and `read` consumed nothing,
+//!    then go back to 1. (Reading more after an answer that made a message
+//!    due would wait forever: the proxy waits for that message.)
 //!
 //! A read that finds the end of the stream before the tunnel opens is
 //! [`ProxyError::Closed`]; the time allowed for the whole exchange is the
@@ -60,8 +63,8 @@
 //!     if progress.open {
 //!         break;
 //!     }
-//!     // 3. Read more, unless a message is due before the rest.
-//!     if buf.is_empty() {
+//!     // 3. Read more only when nothing moved.
+//!     if n == 0 && progress.consumed == 0 {
 //!         let got = in_flight.len().min(4); // a read of up to 4 bytes
 //!         buf.extend(in_flight.drain(..got));
 //!     }
