@@ -16,7 +16,7 @@ for target in $(cargo +nightly fuzz list); do
   cp corpus/"$target"/* "$work"/ 2>/dev/null || true
   args=(-max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1)
   case "$target" in
-    handshake_*) args+=(-dict=dict/http.dict) ;;
+    handshake_* | proxy) args+=(-dict=dict/http.dict) ;;
   esac
   echo "== fuzz $target for ${seconds}s"
   if ! cargo +nightly fuzz run "$target" "$work" -- "${args[@]}" >"$work.log" 2>&1; then
