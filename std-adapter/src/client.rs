@@ -4,6 +4,7 @@ use crate::error::Error;
 use crate::handshake_io::read_more;
 use crate::opening::ClientOffer;
 use crate::options::ClientOptions;
+use crate::proxy::check_tunnel_leftover;
 use crate::socket::ClientSocket;
 use crate::stream::{Stream, TryClone};
 use crate::url::WsUrl;
@@ -229,15 +230,7 @@ fn open_tunnel(
         let progress = tunnel.read(&received)?;
         received.drain(..progress.consumed);
         if progress.open {
-            // A WebSocket or TLS server waits for the client's first
-            // bytes: anything already here did not come from it.
-            if received.is_empty() {
-                return Ok(());
-            }
-            return Err(Error::Io(io::Error::new(
-                io::ErrorKind::InvalidData,
-                "the proxy sent bytes past its answer before the server could speak",
-            )));
+            return check_tunnel_leftover(&received);
         }
         // Read more only when nothing moved: an answer consumed may have
         // made a message due, which the next turn writes.

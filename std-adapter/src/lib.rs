@@ -79,7 +79,9 @@ pub use options::{
     ClientOptions, DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_MAX_READ_BUFFER, DEFAULT_READ_BUFFER,
     DEFAULT_WRITE_BUFFER, MIN_READ_BUFFER, ServerOptions, SocketOptions,
 };
-pub use proxy::{Proxy, ProxyChoice, ProxyKind, ProxyUrlError, no_proxy_covers};
+pub use proxy::{
+    Proxy, ProxyChoice, ProxyKind, ProxyUrlError, check_tunnel_leftover, no_proxy_covers,
+};
 pub use rng::OsMasks;
 pub use server::{
     Accepted, RequestParts, accept, accept_with, accept_with_callback, from_upgraded,

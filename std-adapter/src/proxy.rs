@@ -4,7 +4,8 @@
 //! exchange with the proxy itself is the core's
 //! ([`barews::proxy`]); the clients run it over their connection.
 
-use crate::url::WsUrl;
+use crate::error::Error;
+use crate::url::{WsUrl, split_host_port};
 use barews::proxy::{Destination, Tunnel};
 use std::fmt;
 use std::net::IpAddr;
@@ -153,7 +154,7 @@ impl Proxy {
             }
             None => (None, authority),
         };
-        let (host, port) = split_host_port(host_port)?;
+        let (host, port) = split_host_port(host_port).ok_or(ProxyUrlError::Host)?;
         let port = match port {
             None => kind.default_port(),
             Some(text) => {
@@ -319,20 +320,19 @@ fn percent_decode(text: &str) -> Option<String> {
     String::from_utf8(bytes).ok()
 }
 
-/// Splits `host[:port]` or `[ipv6][:port]`.
-fn split_host_port(authority: &str) -> Result<(&str, Option<&str>), ProxyUrlError> {
-    if let Some(rest) = authority.strip_prefix('[') {
-        let (host, after) = rest.split_once(']').ok_or(ProxyUrlError::Host)?;
-        return match after {
-            "" => Ok((host, None)),
-            _ => after.strip_prefix(':').map(|port| (host, Some(port))).ok_or(ProxyUrlError::Host),
-        };
+/// Checks what a proxy left unread once its tunnel opened
+/// ([`Progress::open`](barews::proxy::Progress::open)): nothing, as a
+/// WebSocket or TLS server speaks only after the client, so bytes already
+/// there came from the proxy, not the server. The std and tokio clients
+/// call it after their exchange.
+pub fn check_tunnel_leftover(leftover: &[u8]) -> Result<(), Error> {
+    if leftover.is_empty() {
+        return Ok(());
     }
-    match authority.split_once(':') {
-        Some((_, port)) if port.contains(':') => Err(ProxyUrlError::Host),
-        Some((host, port)) => Ok((host, Some(port))),
-        None => Ok((authority, None)),
-    }
+    Err(Error::Io(std::io::Error::new(
+        std::io::ErrorKind::InvalidData,
+        "the proxy sent bytes past its answer before the server could speak",
+    )))
 }
 
 /// Whether and how a client goes through a proxy

@@ -75,7 +75,7 @@ impl WsUrl {
         if authority.contains('@') {
             return Err(UrlError::Host);
         }
-        let (host, port) = split_host_port(authority)?;
+        let (host, port) = split_host_port(authority).ok_or(UrlError::Host)?;
         let port = match port {
             None => {
                 if secure {
@@ -93,19 +93,20 @@ impl WsUrl {
     }
 }
 
-/// Splits `host[:port]` or `[ipv6][:port]`.
-fn split_host_port(authority: &str) -> Result<(&str, Option<&str>), UrlError> {
+/// Splits `host[:port]` or `[ipv6][:port]`; `None` when the brackets or
+/// colons are misplaced. The proxy URLs' parser shares it.
+pub(crate) fn split_host_port(authority: &str) -> Option<(&str, Option<&str>)> {
     if let Some(rest) = authority.strip_prefix('[') {
-        let (host, after) = rest.split_once(']').ok_or(UrlError::Host)?;
+        let (host, after) = rest.split_once(']')?;
         return match after {
-            "" => Ok((host, None)),
-            _ => after.strip_prefix(':').map(|port| (host, Some(port))).ok_or(UrlError::Host),
+            "" => Some((host, None)),
+            _ => after.strip_prefix(':').map(|port| (host, Some(port))),
         };
     }
     match authority.split_once(':') {
-        Some((_, port)) if port.contains(':') => Err(UrlError::Host),
-        Some((host, port)) => Ok((host, Some(port))),
-        None => Ok((authority, None)),
+        Some((_, port)) if port.contains(':') => None,
+        Some((host, port)) => Some((host, Some(port))),
+        None => Some((authority, None)),
     }
 }
 

@@ -4,7 +4,7 @@ use crate::socket::ClientSocket;
 use crate::stream::MaybeTlsStream;
 use barews::proxy::{Destination, ProxyError, SOCKS5_MAX_MESSAGE_LEN, Tunnel};
 use barews_std::opening::ClientOffer;
-use barews_std::{ClientOptions, Error, ResponseInfo, WsUrl};
+use barews_std::{ClientOptions, Error, ResponseInfo, WsUrl, check_tunnel_leftover};
 use std::io;
 use std::net::SocketAddr;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
@@ -96,15 +96,7 @@ async fn open_tunnel(tcp: &mut TcpStream, mut tunnel: Tunnel<'_>) -> Result<(), 
         let progress = tunnel.read(&received)?;
         received.drain(..progress.consumed);
         if progress.open {
-            // A WebSocket or TLS server waits for the client's first
-            // bytes: anything already here did not come from it.
-            if received.is_empty() {
-                return Ok(());
-            }
-            return Err(Error::Io(io::Error::new(
-                io::ErrorKind::InvalidData,
-                "the proxy sent bytes past its answer before the server could speak",
-            )));
+            return check_tunnel_leftover(&received);
         }
         // Read more only when nothing moved: an answer consumed may have
         // made a message due, which the next turn writes.

@@ -71,6 +71,34 @@ fn name(event: &Event<'_>) -> &'static str {
     }
 }
 
+/// Reads the echo of the `len`-byte message that `echo` checks, chunk
+/// by chunk (Pings pass), in a flow whose awaits are `[$aw]`; the value
+/// is the number of chunks. Returns from the flow on a mismatch or
+/// another event.
+macro_rules! read_echo {
+    ($ws:ident, $echo:ident, $len:expr, [$($aw:tt)?]) => {{
+        let mut chunks = 0u32;
+        loop {
+            match $ws.read() $(.$aw)? ? {
+                Event::Data { kind, payload, last, .. } => {
+                    chunks += 1;
+                    let whole = $echo
+                        .chunk(kind, payload, last)
+                        .map_err(|mismatch| Failure::Echo { len: $len, mismatch })?;
+                    if whole {
+                        break chunks;
+                    }
+                }
+                Event::Ping(_) => {}
+                other => {
+                    let got = name(&other);
+                    return Err(Failure::Unexpected { expected: "an echo", got });
+                }
+            }
+        }
+    }};
+}
+
 /// The client and server flows for one kind of transport: `[]` and
 /// `[]` for blocking ones, `[async]` and `[await]` for async ones, with
 /// the transport's traits, the functions' names and the adapter's
@@ -116,23 +144,7 @@ macro_rules! flows {
                 ws.send_text(sent) $(.$aw)? ?;
                 let sent = sent.as_bytes();
                 let mut echo = Echo::new(DataKind::Text, len, |i| sent[i]);
-                loop {
-                    match ws.read() $(.$aw)? ? {
-                        Event::Data { kind, payload, last, .. } => {
-                            let whole = echo
-                                .chunk(kind, payload, last)
-                                .map_err(|mismatch| Failure::Echo { len, mismatch })?;
-                            if whole {
-                                break;
-                            }
-                        }
-                        Event::Ping(_) => {}
-                        other => {
-                            let got = name(&other);
-                            return Err(Failure::Unexpected { expected: "an echo", got });
-                        }
-                    }
-                }
+                read_echo!(ws, echo, len, [$($aw)?]);
                 log(format_args!("text of {len} bytes echoed"));
             }
 
@@ -146,25 +158,7 @@ macro_rules! flows {
             }
             let len = BINARY_LEN;
             let mut echo = Echo::new(DataKind::Binary, len, script::binary_byte);
-            let mut chunks = 0u32;
-            loop {
-                match ws.read() $(.$aw)? ? {
-                    Event::Data { kind, payload, last, .. } => {
-                        chunks += 1;
-                        let whole = echo
-                            .chunk(kind, payload, last)
-                            .map_err(|mismatch| Failure::Echo { len, mismatch })?;
-                        if whole {
-                            break;
-                        }
-                    }
-                    Event::Ping(_) => {}
-                    other => {
-                        let got = name(&other);
-                        return Err(Failure::Unexpected { expected: "an echo", got });
-                    }
-                }
-            }
+            let chunks = read_echo!(ws, echo, len, [$($aw)?]);
             log(format_args!("binary of {len} bytes echoed, read in {chunks} chunks"));
 
             ws.ping(PING) $(.$aw)? ?;
