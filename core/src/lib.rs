@@ -14,7 +14,8 @@
 //!   validates a client's upgrade request, then writes the
 //!   `101 Switching Protocols` answer or an HTTP error;
 //!   [`handshake::client`] writes the request and checks the answer,
-//!   including `Sec-WebSocket-Accept`.
+//!   including `Sec-WebSocket-Accept`; [`handshake::h2`] does both over
+//!   HTTP/2 (RFC 8441, extended CONNECT) as checks of header fields.
 //! - [`frame`], [`utf8`], [`close`]: the codec's building blocks.
 //! - [`connection`]: the state machine after the handshake, one per side.
 //!   It unmasks payloads in the caller's buffer, hands out events that

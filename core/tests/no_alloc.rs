@@ -6,6 +6,7 @@
 use barews::config::Config;
 use barews::connection::{Connection, DataKind, Event};
 use barews::handshake::client::{ClientHandshake, ClientRequest, ResponseStatus};
+use barews::handshake::h2::{ConnectHandshake, ExtendedConnect};
 use barews::handshake::server::{AcceptOptions, RequestStatus, ServerConfig, ServerHandshake};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
@@ -67,6 +68,19 @@ fn the_protocol_paths_allocate_nothing() {
         let ResponseStatus::Complete { .. } = client_hs.receive(&answer[..n]).unwrap() else {
             panic!("complete")
         };
+
+        // The same over HTTP/2 (RFC 8441): header fields out and in.
+        let request = ClientRequest::new("example.com", "/chat").with_protocols(&["chat"]);
+        let over_h2 = ConnectHandshake::new(request).unwrap();
+        let mut scratch = [0u8; 64];
+        let headers = over_h2.headers(&mut scratch).unwrap();
+        let fields = headers.iter().map(|(name, value)| (name, value.as_bytes()));
+        let connect = ExtendedConnect::from_headers(&ServerConfig::new(), fields).unwrap();
+        let options = AcceptOptions::new().with_protocol(Some("chat"));
+        let answer_h2 = connect.accept(&options).unwrap();
+        let fields = answer_h2.iter().map(|(name, value)| (name, value.as_bytes()));
+        let response = over_h2.check_response(answer_h2.status(), fields).unwrap();
+        assert_eq!(response.protocol(), Some("chat"));
 
         // Frames: a client encodes (and masks), a server decodes, unmasks
         // and validates, in pieces, and answers.

@@ -42,8 +42,9 @@ pub enum Failure {
 }
 
 impl Failure {
-    /// The HTTP status a server sends back for this failure; `None` on
-    /// the client side.
+    /// The HTTP status a server sends back for this failure over HTTP/1.1;
+    /// `None` on the client side. Over HTTP/2 a rejection's status is
+    /// [`HandshakeError::h2_status`], which differs for a version error.
     pub const fn status(&self) -> Option<u16> {
         match self {
             Failure::Request(_) | Failure::Response(_) => None,

@@ -20,6 +20,16 @@ pub enum HeaderName {
     SecWebSocketAccept,
     /// `Sec-WebSocket-Protocol`.
     SecWebSocketProtocol,
+    /// The HTTP/2 pseudo-header `:method`.
+    Method,
+    /// The HTTP/2 pseudo-header `:protocol` (RFC 8441 section 4).
+    Protocol,
+    /// The HTTP/2 pseudo-header `:scheme`.
+    Scheme,
+    /// The HTTP/2 pseudo-header `:path`.
+    Path,
+    /// The HTTP/2 pseudo-header `:authority`.
+    Authority,
 }
 
 impl HeaderName {
@@ -32,6 +42,11 @@ impl HeaderName {
             HeaderName::SecWebSocketVersion => "Sec-WebSocket-Version",
             HeaderName::SecWebSocketAccept => "Sec-WebSocket-Accept",
             HeaderName::SecWebSocketProtocol => "Sec-WebSocket-Protocol",
+            HeaderName::Method => ":method",
+            HeaderName::Protocol => ":protocol",
+            HeaderName::Scheme => ":scheme",
+            HeaderName::Path => ":path",
+            HeaderName::Authority => ":authority",
         }
     }
 }
@@ -202,6 +217,23 @@ fn element_end(value: &[u8]) -> usize {
         }
     }
     value.len()
+}
+
+/// The list elements of several header lines, as text. The lines must
+/// have been checked to be ASCII; an element that is not UTF-8 is skipped.
+pub(crate) fn list_elements_str<'s, 'a>(
+    lines: &'s [&'a [u8]],
+) -> impl Iterator<Item = &'a str> + 's {
+    lines
+        .iter()
+        .flat_map(|line| list_elements(line))
+        .filter_map(|element| core::str::from_utf8(element).ok())
+}
+
+/// Whether `path` is a request target in origin form a handshake accepts:
+/// a `/`, then visible ASCII only (no spaces or control bytes).
+pub(crate) fn is_origin_form(path: &[u8]) -> bool {
+    path.first() == Some(&b'/') && path.iter().all(u8::is_ascii_graphic)
 }
 
 /// Whether a comma-separated header list holds `token`, compared without

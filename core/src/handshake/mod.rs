@@ -8,10 +8,13 @@
 //!
 //! - [`server`]: parse and validate a request, then accept or reject it.
 //! - [`client`]: write a request, then check the server's response.
+//! - [`h2`]: the same handshake over HTTP/2 (RFC 8441), as checks of
+//!   header fields and lists of header fields to send, for both roles.
 
 pub(crate) mod base64;
 pub mod client;
 mod failure;
+pub mod h2;
 pub(crate) mod head;
 mod key;
 pub mod server;

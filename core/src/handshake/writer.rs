@@ -25,6 +25,11 @@ impl Emitter<'_> {
         self.len += bytes.len();
     }
 
+    /// How many bytes have been appended so far.
+    pub(crate) fn written(&self) -> usize {
+        self.len
+    }
+
     /// Appends a string.
     pub(crate) fn str(&mut self, text: &str) {
         self.bytes(text.as_bytes());

@@ -24,6 +24,7 @@ mod response;
 
 pub use request::{ClientRequest, RequestError};
 pub use response::{Response, ResponseError};
+pub(crate) use response::{check_extensions, check_protocol};
 
 use super::head::{HeadScanner, Scan};
 use super::writer::write_all_or_nothing;

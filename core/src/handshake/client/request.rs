@@ -1,7 +1,8 @@
 //! What a client asks for in its upgrade request.
 
 use crate::handshake::head::{
-    are_valid_extra_headers, is_safe_value, is_token, is_valid_extension, list_elements, same,
+    are_valid_extra_headers, is_origin_form, is_safe_value, is_token, is_valid_extension,
+    list_elements, same,
 };
 use crate::handshake::writer::Emitter;
 use core::fmt;
@@ -132,13 +133,18 @@ impl<'a> ClientRequest<'a> {
         self.headers
     }
 
+    /// Whether the connection runs over TLS (`wss://`).
+    pub const fn is_secure(&self) -> bool {
+        self.secure
+    }
+
     const fn default_port(&self) -> u16 {
         if self.secure { 443 } else { 80 }
     }
 
     /// Writes the `Host` value: brackets around an IPv6 literal, and the
     /// port unless it is the default.
-    pub(super) fn write_host(&self, e: &mut Emitter<'_>) {
+    pub(crate) fn write_host(&self, e: &mut Emitter<'_>) {
         // Byte loops rather than `str::contains`, which links `memchr`.
         let ipv6 =
             self.host.bytes().any(|b| b == b':') && self.host.as_bytes().first() != Some(&b'[');
@@ -158,7 +164,7 @@ impl<'a> ClientRequest<'a> {
 
     /// Checks every part that is written into the head, so nothing can
     /// inject a line or produce a request a server must refuse.
-    pub(super) fn validate(&self) -> Result<(), RequestError> {
+    pub(crate) fn validate(&self) -> Result<(), RequestError> {
         let host = self.host.as_bytes();
         let host_ok = !host.is_empty()
             && host
@@ -167,8 +173,7 @@ impl<'a> ClientRequest<'a> {
         if !host_ok {
             return Err(RequestError::InvalidHost);
         }
-        let path = self.path.as_bytes();
-        if path.first() != Some(&b'/') || !path.iter().all(u8::is_ascii_graphic) {
+        if !is_origin_form(self.path.as_bytes()) {
             return Err(RequestError::InvalidPath);
         }
         if self.origin.is_some_and(|o| o.is_empty() || !o.bytes().all(|b| b.is_ascii_graphic())) {

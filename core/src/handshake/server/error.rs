@@ -6,8 +6,16 @@ use crate::handshake::writer::write_error_response;
 use core::fmt;
 
 /// A request the server must refuse. Each variant names one rule of
-/// RFC 6455 section 4.2.1 (or of HTTP) and maps to the HTTP status that
-/// [`write_response`](Self::write_response) sends.
+/// RFC 6455 section 4.2.1, of RFC 8441 (the WebSocket protocol over
+/// HTTP/2) or of HTTP, and maps to the HTTP status that
+/// [`write_response`](Self::write_response) sends over HTTP/1.1
+/// ([`status`](Self::status)) and that
+/// [`ResponseHeaders::for_error`](crate::handshake::h2::ResponseHeaders::for_error)
+/// gives over HTTP/2 ([`h2_status`](Self::h2_status)).
+///
+/// The variants from [`MethodNotConnect`](Self::MethodNotConnect) on arise
+/// only from an HTTP/2 extended CONNECT; the status each names is its
+/// [`h2_status`](Self::h2_status).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum HandshakeError {
@@ -52,10 +60,47 @@ pub enum HandshakeError {
     /// The configured [`OriginPolicy`](super::OriginPolicy) refused the
     /// `Origin`. 403.
     OriginRejected,
+    /// HTTP/2: `:method` is missing or not `CONNECT` (RFC 8441 section 4).
+    /// 405, with `allow: CONNECT`.
+    MethodNotConnect,
+    /// HTTP/2: a `CONNECT` without `:protocol`, which asks for a plain
+    /// tunnel, not a WebSocket (RFC 8441 section 5). 400.
+    MissingProtocol,
+    /// HTTP/2: `:protocol` names a protocol other than `websocket`. 501, as
+    /// RFC 9220 section 3 advises for the same extended CONNECT over
+    /// HTTP/3.
+    UnsupportedProtocol,
+    /// HTTP/2: `:scheme` is missing or neither `http` nor `https` (RFC 8441
+    /// sections 4 and 5). 400.
+    InvalidScheme,
+    /// HTTP/2: `:path` is missing, or not a `/` followed by visible ASCII
+    /// (RFC 8441 section 4, RFC 9113 section 8.3.1). 400.
+    InvalidPath,
+    /// HTTP/2: neither `:authority` nor `host` is present (RFC 9113
+    /// section 8.3.1). 400.
+    MissingAuthority,
+    /// HTTP/2: `:authority` is empty or holds characters a host cannot.
+    /// 400.
+    InvalidAuthority,
+    /// HTTP/2: `host` names another host than `:authority` (RFC 9113
+    /// section 8.3.1). 400.
+    HostMismatch,
+    /// HTTP/2: a connection-specific header (`connection`, `upgrade`,
+    /// `keep-alive`, `proxy-connection`, `transfer-encoding`, or `te` with
+    /// another value than `trailers`), which HTTP/2 forbids (RFC 9113
+    /// section 8.2.2) and RFC 8441 section 5 names for `connection` and
+    /// `upgrade`. 400.
+    ConnectionSpecificHeader,
+    /// HTTP/2: a pseudo-header field a request cannot carry, such as
+    /// `:status` (RFC 9113 section 8.3). 400.
+    InvalidPseudoHeader,
 }
 
 impl HandshakeError {
-    /// The HTTP status code of the response for this error.
+    /// The HTTP status code of the response for this error over HTTP/1.1.
+    /// The variants of HTTP/2 alone never arise there; they give 400 (their
+    /// own statuses are for HTTP/2, in [`h2_status`](Self::h2_status), and
+    /// cost an HTTP/1.1-only build nothing).
     pub const fn status(self) -> u16 {
         match self {
             HandshakeError::HeadTooLarge | HandshakeError::TooManyHeaders => 431,
@@ -63,6 +108,31 @@ impl HandshakeError {
             HandshakeError::MissingVersion | HandshakeError::UnsupportedVersion => 426,
             HandshakeError::OriginRejected => 403,
             _ => 400,
+        }
+    }
+
+    /// The HTTP status code of the response for this error over HTTP/2.
+    ///
+    /// It is [`status`](Self::status), except for the variants of HTTP/2
+    /// alone (each names its status) and for a missing or wrong
+    /// `Sec-WebSocket-Version`: 400 instead of 426. A 426 must carry an
+    /// `Upgrade` header (RFC 9110 section 15.5.22), which HTTP/2 forbids
+    /// (RFC 9113 section 8.2.2), and RFC 6455 section 4.4 asks only for
+    /// "an appropriate HTTP error code" beside `Sec-WebSocket-Version`.
+    ///
+    /// ```
+    /// use barews::handshake::server::HandshakeError;
+    ///
+    /// assert_eq!(HandshakeError::UnsupportedVersion.status(), 426);
+    /// assert_eq!(HandshakeError::UnsupportedVersion.h2_status(), 400);
+    /// assert_eq!(HandshakeError::OriginRejected.h2_status(), 403);
+    /// ```
+    pub const fn h2_status(self) -> u16 {
+        match self {
+            HandshakeError::MissingVersion | HandshakeError::UnsupportedVersion => 400,
+            HandshakeError::MethodNotConnect => 405,
+            HandshakeError::UnsupportedProtocol => 501,
+            _ => self.status(),
         }
     }
 
@@ -124,6 +194,24 @@ impl fmt::Display for HandshakeError {
             }
             HandshakeError::InvalidOrigin => f.write_str("invalid Origin header"),
             HandshakeError::OriginRejected => f.write_str("Origin not allowed"),
+            HandshakeError::MethodNotConnect => {
+                f.write_str("a WebSocket over HTTP/2 must use the CONNECT method")
+            }
+            HandshakeError::MissingProtocol => {
+                f.write_str("a CONNECT without :protocol is not a WebSocket request")
+            }
+            HandshakeError::UnsupportedProtocol => f.write_str(":protocol must be websocket"),
+            HandshakeError::InvalidScheme => f.write_str(":scheme must be http or https"),
+            HandshakeError::InvalidPath => f.write_str("missing or invalid :path"),
+            HandshakeError::MissingAuthority => f.write_str("missing :authority"),
+            HandshakeError::InvalidAuthority => f.write_str("invalid :authority"),
+            HandshakeError::HostMismatch => f.write_str("the host header differs from :authority"),
+            HandshakeError::ConnectionSpecificHeader => {
+                f.write_str("connection-specific header in an HTTP/2 request")
+            }
+            HandshakeError::InvalidPseudoHeader => {
+                f.write_str("pseudo-header field a request cannot carry")
+            }
         }
     }
 }

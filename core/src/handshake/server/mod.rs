@@ -33,10 +33,13 @@
 //! ```
 
 mod error;
+mod offer;
 mod origin;
 mod request;
 
 pub use error::HandshakeError;
+pub use offer::Offer;
+pub(crate) use offer::{OfferFields, visible_ascii};
 pub use origin::OriginPolicy;
 pub use request::{AcceptError, AcceptOptions, Request};
 

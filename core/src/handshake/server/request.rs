@@ -1,15 +1,12 @@
 //! A validated upgrade request and the server's answer to it.
 
+use super::offer::{Offer, OfferFields, visible_ascii};
 use super::{HandshakeError, ServerConfig};
 use crate::BufferTooSmall;
-use crate::handshake::head::{
-    HeaderName, are_valid_extra_headers, extension_name, is_safe_value, is_token,
-    is_valid_extension, list_elements, list_has_token, trim_ows,
-};
+use crate::handshake::head::{HeaderName, list_has_token, trim_ows};
 use crate::handshake::writer::{Emitter, write_all_or_nothing, write_error_response};
-use crate::handshake::{AcceptKey, HttpVersion, MAX_LIST_LINES, SecKey, WEBSOCKET_VERSION};
+use crate::handshake::{AcceptKey, HttpVersion, SecKey};
 use core::fmt;
-use heapless::Vec;
 
 /// A valid WebSocket upgrade request, waiting for the server's decision.
 ///
@@ -18,12 +15,8 @@ use heapless::Vec;
 /// write an HTTP error.
 #[derive(Debug, Clone)]
 pub struct Request<'a> {
-    path: &'a str,
-    host: &'a str,
-    origin: Option<&'a str>,
+    offer: Offer<'a>,
     key: SecKey,
-    protocol_lines: Vec<&'a [u8], MAX_LIST_LINES>,
-    extension_lines: Vec<&'a [u8], MAX_LIST_LINES>,
 }
 
 impl<'a> Request<'a> {
@@ -74,19 +67,25 @@ impl<'a> Request<'a> {
         fields.into_request(config, path)
     }
 
+    /// What the client offers: path, host, origin, subprotocols and
+    /// extensions, as an HTTP/2 extended CONNECT gives them too.
+    pub fn offer(&self) -> &Offer<'a> {
+        &self.offer
+    }
+
     /// The request target (path and query), as sent.
     pub fn path(&self) -> &'a str {
-        self.path
+        self.offer.path()
     }
 
     /// The `Host` header.
     pub fn host(&self) -> &'a str {
-        self.host
+        self.offer.host()
     }
 
     /// The `Origin` header, if the client sent one (browsers always do).
     pub fn origin(&self) -> Option<&'a str> {
-        self.origin
+        self.offer.origin()
     }
 
     /// The validated `Sec-WebSocket-Key`.
@@ -97,14 +96,14 @@ impl<'a> Request<'a> {
     /// The offered subprotocols, in the client's order of preference, from
     /// all `Sec-WebSocket-Protocol` lines.
     pub fn protocols<'s>(&'s self) -> impl Iterator<Item = &'a str> + 's {
-        elements_as_str(&self.protocol_lines)
+        self.offer.protocols()
     }
 
     /// The offered extensions, one element per offer with its parameters
     /// (such as `permessage-deflate; client_max_window_bits`), from all
     /// `Sec-WebSocket-Extensions` lines.
     pub fn extensions<'s>(&'s self) -> impl Iterator<Item = &'a str> + 's {
-        elements_as_str(&self.extension_lines)
+        self.offer.extensions()
     }
 
     /// Accepts the request: writes the `101 Switching Protocols` response
@@ -119,17 +118,7 @@ impl<'a> Request<'a> {
         options: &AcceptOptions<'_>,
         out: &mut [u8],
     ) -> Result<usize, AcceptError> {
-        if let Some(protocol) = options.protocol {
-            if !self.protocols().any(|offered| offered == protocol) {
-                return Err(AcceptError::ProtocolNotOffered);
-            }
-        }
-        if let Some(extensions) = options.extensions {
-            self.check_extension_response(extensions)?;
-        }
-        if !are_valid_extra_headers(options.headers, RESERVED_RESPONSE_HEADERS) {
-            return Err(AcceptError::InvalidHeader);
-        }
+        self.offer.check_answer(options, RESERVED_RESPONSE_HEADERS)?;
         let accept = self.key.accept();
         let written = write_all_or_nothing(out, |e| write_101(e, &accept, options))?;
         Ok(written)
@@ -155,27 +144,6 @@ impl<'a> Request<'a> {
             return Err(AcceptError::InvalidStatus);
         }
         Ok(write_error_response(out, status, &[], &"WebSocket upgrade refused")?)
-    }
-
-    /// Each accepted extension must be well formed and must have been
-    /// offered (RFC 6455 section 9.1).
-    fn check_extension_response(&self, response: &str) -> Result<(), AcceptError> {
-        if !is_safe_value(response.as_bytes()) {
-            return Err(AcceptError::InvalidExtension);
-        }
-        for element in list_elements(response.as_bytes()) {
-            if !is_valid_extension(element) {
-                return Err(AcceptError::InvalidExtension);
-            }
-            let name = extension_name(element);
-            let offered = self
-                .extensions()
-                .any(|offer| extension_name(offer.as_bytes()).eq_ignore_ascii_case(name));
-            if !offered {
-                return Err(AcceptError::ExtensionNotOffered);
-            }
-        }
-        Ok(())
     }
 }
 
@@ -208,26 +176,15 @@ fn write_101(e: &mut Emitter<'_>, accept: &AcceptKey, options: &AcceptOptions<'_
     e.str("\r\n");
 }
 
-/// The list elements of several header lines, as text. The lines were
-/// checked to be ASCII when the request was validated.
-fn elements_as_str<'s, 'a>(lines: &'s [&'a [u8]]) -> impl Iterator<Item = &'a str> + 's {
-    lines
-        .iter()
-        .flat_map(|line| list_elements(line))
-        .filter_map(|element| core::str::from_utf8(element).ok())
-}
-
-/// The header values the handshake reads, gathered in one pass.
+/// The header values the HTTP/1.1 handshake reads, gathered in one pass:
+/// those of the [`Offer`], and the four only an upgrade has.
 #[derive(Default)]
 struct Fields<'a> {
+    offer: OfferFields<'a>,
     host: Option<&'a [u8]>,
-    origin: Option<&'a [u8]>,
     key: Option<&'a [u8]>,
-    version: Option<&'a [u8]>,
     upgrade_websocket: bool,
     connection_upgrade: bool,
-    protocol_lines: Vec<&'a [u8], MAX_LIST_LINES>,
-    extension_lines: Vec<&'a [u8], MAX_LIST_LINES>,
 }
 
 impl<'a> Fields<'a> {
@@ -238,21 +195,13 @@ impl<'a> Fields<'a> {
             self.upgrade_websocket |= list_has_token(value, "websocket");
         } else if is("Connection") {
             self.connection_upgrade |= list_has_token(value, "upgrade");
-        } else if is("Sec-WebSocket-Protocol") {
-            self.protocol_lines.push(value).map_err(|_| HandshakeError::TooManyHeaders)?;
-        } else if is("Sec-WebSocket-Extensions") {
-            self.extension_lines.push(value).map_err(|_| HandshakeError::TooManyHeaders)?;
         } else {
             let (slot, header) = if is("Host") {
                 (&mut self.host, HeaderName::Host)
-            } else if is("Origin") {
-                (&mut self.origin, HeaderName::Origin)
             } else if is("Sec-WebSocket-Key") {
                 (&mut self.key, HeaderName::SecWebSocketKey)
-            } else if is("Sec-WebSocket-Version") {
-                (&mut self.version, HeaderName::SecWebSocketVersion)
             } else {
-                return Ok(());
+                return self.offer.add(name, value);
             };
             if slot.replace(value).is_some() {
                 return Err(HandshakeError::DuplicateHeader(header));
@@ -275,48 +224,12 @@ impl<'a> Fields<'a> {
         if !self.connection_upgrade {
             return Err(HandshakeError::MissingConnectionUpgrade);
         }
-        let version = self.version.ok_or(HandshakeError::MissingVersion)?;
-        if version != WEBSOCKET_VERSION.as_bytes() {
-            return Err(HandshakeError::UnsupportedVersion);
-        }
+        self.offer.check_version()?;
         let key = self.key.ok_or(HandshakeError::MissingKey)?;
         let key = SecKey::parse(key).ok_or(HandshakeError::InvalidKey)?;
-        let protocols_ok = self
-            .protocol_lines
-            .iter()
-            .all(|line| is_safe_value(line) && list_elements(line).all(is_token));
-        if !protocols_ok {
-            return Err(HandshakeError::InvalidProtocol);
-        }
-        let extensions_ok = self
-            .extension_lines
-            .iter()
-            .all(|line| is_safe_value(line) && list_elements(line).all(is_valid_extension));
-        if !extensions_ok {
-            return Err(HandshakeError::InvalidExtension);
-        }
-        let origin = match self.origin {
-            Some(origin) => Some(visible_ascii(origin).ok_or(HandshakeError::InvalidOrigin)?),
-            None => None,
-        };
-        if !config.origin_policy().allows(origin, host) {
-            return Err(HandshakeError::OriginRejected);
-        }
-        Ok(Request {
-            path,
-            host,
-            origin,
-            key,
-            protocol_lines: self.protocol_lines,
-            extension_lines: self.extension_lines,
-        })
+        let origin = self.offer.check(config, host)?;
+        Ok(Request { offer: self.offer.into_offer(path, host, origin), key })
     }
-}
-
-/// `value` as text if it is non-empty, visible ASCII (no spaces).
-fn visible_ascii(value: &[u8]) -> Option<&str> {
-    let visible = !value.is_empty() && value.iter().all(|&b| b.is_ascii_graphic());
-    if visible { core::str::from_utf8(value).ok() } else { None }
 }
 
 /// What the server sends along with its `101` response.
@@ -363,6 +276,21 @@ impl<'o> AcceptOptions<'o> {
     pub const fn with_headers(mut self, headers: &'o [(&'o str, &'o str)]) -> Self {
         self.headers = headers;
         self
+    }
+
+    /// The subprotocol to select, if any.
+    pub const fn protocol(&self) -> Option<&'o str> {
+        self.protocol
+    }
+
+    /// The `Sec-WebSocket-Extensions` value to answer with, if any.
+    pub const fn extensions(&self) -> Option<&'o str> {
+        self.extensions
+    }
+
+    /// The extra response headers.
+    pub const fn headers(&self) -> &'o [(&'o str, &'o str)] {
+        self.headers
     }
 }
 
