@@ -93,7 +93,7 @@ impl<'r> ConnectHandshake<'r> {
     /// the pseudo-header `:status` not among them (any pseudo-header field
     /// there is refused as [`ResponseError::MalformedHead`]).
     ///
-    /// The status must be `200` (RFC 8441 section 5); any other fails with
+    /// The status must be [`STATUS_OK`], `200`; any other fails with
     /// [`ResponseError::UnexpectedStatus`], before the fields are read.
     /// Then, as over HTTP/1.1, by the same code: at most one
     /// `sec-websocket-protocol`, naming an offered subprotocol; every

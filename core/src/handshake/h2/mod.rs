@@ -80,8 +80,8 @@
 //! - no `Sec-WebSocket-Key` and no `Sec-WebSocket-Accept`: the `:protocol`
 //!   pseudo-header does their work (RFC 8441 section 5), so a key sent
 //!   anyway is ignored;
-//! - success is `200`, not `101`, and a wrong version is answered with
-//!   `400` and `sec-websocket-version: 13` instead of `426`
+//! - success is `200` ([`STATUS_OK`]), not `101`, and a wrong version is
+//!   answered with `400` and `sec-websocket-version: 13` instead of `426`
 //!   ([`HandshakeError::h2_status`] says why).
 //!
 //! # The exchange of RFC 8441 section 5.1
@@ -140,7 +140,10 @@ pub const PROTOCOL: &str = "websocket";
 /// allow extended CONNECT requests (RFC 8441 section 3).
 pub const SETTINGS_ENABLE_CONNECT_PROTOCOL: u16 = 0x8;
 
-/// The status of a server's acceptance: `200` (RFC 8441 section 5).
+/// The status of a server's acceptance: `200`, as in the exchange of
+/// RFC 8441 section 5.1. CONNECT itself treats any 2xx as the start of
+/// the tunnel (RFC 9110 section 9.3.6); this module sends `200` and
+/// accepts nothing else, as RFC 6455 accepts nothing but `101`.
 pub const STATUS_OK: u16 = 200;
 
 /// The `:scheme` of a WebSocket over HTTP/2: `https` for a `wss` URI,
