@@ -21,6 +21,7 @@ use barews::BufferTooSmall;
 use barews::connection::{Client, Connection, Server};
 use barews::handshake::Failure;
 use barews::handshake::client::{ClientHandshake, ClientRequest, ResponseStatus};
+use barews::handshake::h2::{ConnectHandshake, ExtendedConnect, ResponseHeaders};
 use barews::handshake::server::{
     AcceptError, AcceptOptions, HandshakeError, Request, RequestStatus, ServerHandshake,
 };
@@ -49,18 +50,81 @@ impl<'a> ClientOffer<'a> {
         }
     }
 
-    /// The handshake for this request, with a fresh random key.
-    pub fn open(&self) -> Result<ClientOpening<'_>, Error> {
-        let request = ClientRequest::new(&self.url.host, &self.url.path)
+    /// The core's request for this offer.
+    fn request(&self) -> ClientRequest<'_> {
+        ClientRequest::new(&self.url.host, &self.url.path)
             .with_port(self.url.port)
             .with_secure(self.url.secure)
             .with_origin(self.options.origin.as_deref())
             .with_protocols(&self.protocols)
             .with_extensions(self.extensions.as_deref())
-            .with_headers(&self.headers);
-        let handshake = ClientHandshake::new(request, nonce()?)
+            .with_headers(&self.headers)
+    }
+
+    /// The handshake for this request, with a fresh random key.
+    pub fn open(&self) -> Result<ClientOpening<'_>, Error> {
+        let handshake = ClientHandshake::new(self.request(), nonce()?)
             .map_err(|e| Error::Handshake(Failure::Request(e)))?;
         Ok(ClientOpening { options: self.options, handshake })
+    }
+
+    /// The handshake for this request as an extended CONNECT on an HTTP/2
+    /// connection (RFC 8441).
+    pub fn open_h2(&self) -> Result<H2Opening<'_>, Error> {
+        let handshake = ConnectHandshake::new(self.request())
+            .map_err(|e| Error::Handshake(Failure::Request(e)))?;
+        Ok(H2Opening { options: self.options, handshake })
+    }
+}
+
+/// Header fields as owned pairs.
+fn owned_fields<'f>(fields: impl Iterator<Item = (&'f str, &'f str)>) -> Vec<(String, String)> {
+    fields.map(|(name, value)| (name.to_owned(), value.to_owned())).collect()
+}
+
+/// A client's extended CONNECT (RFC 8441) under way: the fields to send on
+/// a new HTTP/2 stream, then the check of the answer.
+#[derive(Debug)]
+pub struct H2Opening<'o> {
+    options: &'o ClientOptions,
+    handshake: ConnectHandshake<'o>,
+}
+
+impl H2Opening<'_> {
+    /// The request's fields: the pseudo-header fields (`:method`,
+    /// `:protocol`, `:scheme`, `:authority`, `:path`) first, then the
+    /// header fields.
+    pub fn fields(&self) -> Result<Vec<(String, String)>, Error> {
+        let mut scratch = vec![0u8; 256];
+        let required = match self.handshake.headers(&mut scratch) {
+            Ok(fields) => return Ok(owned_fields(fields.iter())),
+            Err(too_small) => too_small.required,
+        };
+        // Told the size it needs, once.
+        scratch.resize(required, 0);
+        match self.handshake.headers(&mut scratch) {
+            Ok(fields) => Ok(owned_fields(fields.iter())),
+            Err(too_small) => Err(Error::Io(io::Error::other(too_small.to_string()))),
+        }
+    }
+
+    /// Checks the answer (its `:status` and header fields): the
+    /// connection to run on the stream, and what the server selected.
+    pub fn response<'a>(
+        &self,
+        status: u16,
+        fields: impl IntoIterator<Item = (&'a str, &'a [u8])>,
+    ) -> Result<(Connection<Client<OsMasks>>, ResponseInfo), Error> {
+        let response = self
+            .handshake
+            .check_response(status, fields)
+            .map_err(|e| Error::Handshake(Failure::Response(e)))?;
+        let info = ResponseInfo {
+            protocol: response.protocol().map(str::to_owned),
+            extensions: response.extensions().map(str::to_owned).collect(),
+        };
+        let conn = client_connection(self.options, &info.extensions)?;
+        Ok((conn, info))
     }
 }
 
@@ -265,7 +329,7 @@ pub fn answer(
         .find(|ours| request.protocols().any(|offered| offered == ours.as_str()));
     let headers: Vec<(&str, &str)> =
         options.headers.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
-    let (conn, extensions) = negotiate_extensions(request, options);
+    let (conn, extensions) = negotiate_extensions(request.extensions(), options);
     let accept = AcceptOptions::new()
         .with_protocol(protocol.map(String::as_str))
         .with_extensions(extensions.as_deref())
@@ -285,15 +349,83 @@ pub fn answer(
     }
 }
 
+/// The answer to a WebSocket opened over HTTP/2 (RFC 8441): the status
+/// and header fields to send on the stream, and the connection to run on
+/// it once they are sent, or the handshake's failure.
+#[derive(Debug)]
+pub struct H2Answer {
+    /// The `:status`: 200 for an accepted request.
+    pub status: u16,
+    /// The header fields to send with it (lower-case names).
+    pub headers: Vec<(String, String)>,
+    /// The connection and what was agreed, or the handshake's failure.
+    pub result: Result<(Connection<Server>, Accepted), Error>,
+}
+
+/// The answer to an extended CONNECT an HTTP/2 server received, from its
+/// header fields with the pseudo-header fields among them (`:method`,
+/// `:protocol`, `:scheme`, `:path`, `:authority`; see
+/// [`barews::handshake::h2`]): the core checks it by the same rules as an
+/// HTTP/1.1 upgrade, and it is answered as [`answer`] answers one (the
+/// first of our subprotocols the client offers, permessage-deflate when
+/// configured and offered), or with the core's error status.
+pub fn answer_h2<'a>(
+    fields: impl IntoIterator<Item = (&'a str, &'a [u8])>,
+    options: &ServerOptions,
+) -> H2Answer {
+    let owned = |headers: ResponseHeaders<'_>| owned_fields(headers.iter());
+    let request = match ExtendedConnect::from_headers(&options.handshake, fields) {
+        Ok(request) => request,
+        Err(error) => {
+            let answer = ResponseHeaders::for_error(error);
+            return H2Answer {
+                status: answer.status(),
+                headers: owned(answer),
+                result: Err(Error::Handshake(Failure::Rejected(error))),
+            };
+        }
+    };
+    let protocol = options
+        .protocols
+        .iter()
+        .find(|ours| request.protocols().any(|offered| offered == ours.as_str()));
+    let extra: Vec<(&str, &str)> =
+        options.headers.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+    let (conn, extensions) = negotiate_extensions(request.extensions(), options);
+    let accept = AcceptOptions::new()
+        .with_protocol(protocol.map(String::as_str))
+        .with_extensions(extensions.as_deref())
+        .with_headers(&extra);
+    let answered = request.accept(&accept).map(|answer| (answer.status(), owned(answer)));
+    match answered {
+        Ok((status, headers)) => {
+            let accepted = Accepted {
+                path: request.path().to_owned(),
+                host: request.authority().to_owned(),
+                origin: request.origin().map(str::to_owned),
+                protocol: protocol.cloned(),
+                extensions,
+            };
+            H2Answer { status, headers, result: Ok((conn, accepted)) }
+        }
+        Err(error) => H2Answer {
+            status: 500,
+            headers: Vec::new(),
+            result: Err(Error::Handshake(Failure::Accept(error))),
+        },
+    }
+}
+
 /// The server's connection, with permessage-deflate when it is configured
-/// and the client offers it acceptably, and the extension response.
+/// and the client offers it acceptably among the `offered` extensions,
+/// and the extension response.
 #[cfg(feature = "deflate")]
-fn negotiate_extensions(
-    request: &Request<'_>,
+fn negotiate_extensions<'a>(
+    offered: impl Iterator<Item = &'a str>,
     options: &ServerOptions,
 ) -> (Connection<Server>, Option<String>) {
     let conn = Connection::server(options.socket.config);
-    match options.deflate.and_then(|ours| ours.accept_offer(request.extensions())) {
+    match options.deflate.and_then(|ours| ours.accept_offer(offered)) {
         Some(params) => {
             let mut response = String::new();
             let _ = params.write_response(&mut response);
@@ -305,8 +437,8 @@ fn negotiate_extensions(
 
 /// The server's connection; no extension is built in.
 #[cfg(not(feature = "deflate"))]
-fn negotiate_extensions(
-    _: &Request<'_>,
+fn negotiate_extensions<'a>(
+    _: impl Iterator<Item = &'a str>,
     options: &ServerOptions,
 ) -> (Connection<Server>, Option<String>) {
     (Connection::server(options.socket.config), None)

@@ -80,6 +80,8 @@ pub use barews_std::{
 mod client;
 mod clock;
 mod compose;
+#[cfg(feature = "http2")]
+pub mod h2;
 mod inbox;
 mod server;
 mod shared;

@@ -57,15 +57,65 @@ pub struct PendingUpgrade {
 /// the `101` with a [`PendingUpgrade`], or the core's HTTP error (400,
 /// 403, 405, 426 with `Sec-WebSocket-Version`…) with `None`.
 ///
-/// Only HTTP/1.1 upgrades are served: a request over another version is
-/// refused as one (WebSocket over HTTP/2, RFC 8441, is not built yet).
+/// With the `http2` feature, an HTTP/2 request is taken as an extended
+/// CONNECT (RFC 8441): the core checks it by the same rules, and the
+/// answer is a `200` on the stream (or the core's error status), after
+/// which the stream carries the WebSocket. The hyper server must be built
+/// with `http2().enable_connect_protocol()` for clients to send one.
+/// Without the feature, a request over HTTP/2 is refused as an HTTP/1.x
+/// upgrade would be.
 pub fn upgrade<B>(
     request: &mut http::Request<B>,
     options: &ServerOptions,
 ) -> (http::Response<String>, Option<PendingUpgrade>) {
+    #[cfg(feature = "http2")]
+    if request.version() == http::Version::HTTP_2 {
+        return upgrade_h2(request, options);
+    }
     let Answer { response, result, .. } = answer(request, options);
     let response = to_response(&response);
     match result {
+        Ok((conn, accepted)) => {
+            let on_upgrade = hyper::upgrade::on(request);
+            let options = options.socket.clone();
+            (response, Some(PendingUpgrade { on_upgrade, conn, accepted, options }))
+        }
+        Err(_) => (response, None),
+    }
+}
+
+/// [`upgrade`] for a request that came over HTTP/2.
+#[cfg(feature = "http2")]
+fn upgrade_h2<B>(
+    request: &mut http::Request<B>,
+    options: &ServerOptions,
+) -> (http::Response<String>, Option<PendingUpgrade>) {
+    // hyper carries the pseudo-header fields as the method, the URI and
+    // the `:protocol` extension; the core takes them as fields.
+    let protocol =
+        request.extensions().get::<hyper::ext::Protocol>().map(|p| p.as_str().to_owned());
+    let uri = request.uri();
+    let mut fields: Vec<(&str, &[u8])> = vec![(":method", request.method().as_str().as_bytes())];
+    if let Some(protocol) = &protocol {
+        fields.push((":protocol", protocol.as_bytes()));
+    }
+    if let Some(scheme) = uri.scheme_str() {
+        fields.push((":scheme", scheme.as_bytes()));
+    }
+    if let Some(path) = uri.path_and_query() {
+        fields.push((":path", path.as_str().as_bytes()));
+    }
+    if let Some(authority) = uri.authority() {
+        fields.push((":authority", authority.as_str().as_bytes()));
+    }
+    fields.extend(request.headers().iter().map(|(name, value)| (name.as_str(), value.as_bytes())));
+    let answer = opening::answer_h2(fields, options);
+    let mut response = http::Response::builder().status(answer.status);
+    for (name, value) in &answer.headers {
+        response = response.header(name, value);
+    }
+    let response = response.body(String::new()).unwrap_or_else(|_| internal_error());
+    match answer.result {
         Ok((conn, accepted)) => {
             let on_upgrade = hyper::upgrade::on(request);
             let options = options.socket.clone();
@@ -99,8 +149,9 @@ impl PendingUpgrade {
         &self.accepted
     }
 
-    /// Waits until the server has sent the `101` and handed the connection
-    /// over, then runs the WebSocket on it.
+    /// Waits until the server has sent the `101` (over HTTP/2: the `200`)
+    /// and handed the connection (the stream) over, then runs the
+    /// WebSocket on it.
     pub async fn socket(self) -> Result<(UpgradedSocket, Accepted), Error> {
         let upgraded = self.on_upgrade.await.map_err(|e| Error::Io(io::Error::other(e)))?;
         // Bytes hyper read past the request head come first out of
