@@ -38,21 +38,21 @@ pub(crate) fn encode_with(input: impl IntoIterator<Item = u8>, mut put: impl FnM
     // Bits not yet written, the newest in the low end: `pending` of them.
     let mut bits = 0u32;
     let mut pending = 0;
-    let mut len = 0usize;
     for byte in input {
         bits = bits << 8 | u32::from(byte);
         pending += 8;
-        len += 1;
         while pending >= 6 {
             pending -= 6;
             put(char_of(bits >> pending));
         }
     }
+    // 2 bits left over after a length of 3n + 1 bytes, 4 after 3n + 2:
+    // the last character, then 2 or 1 `=` up to a multiple of 4.
     if pending > 0 {
         put(char_of(bits << (6 - pending)));
-    }
-    for _ in 0..(3 - len % 3) % 3 {
-        put(b'=');
+        for _ in 0..(6 - pending) / 2 {
+            put(b'=');
+        }
     }
 }
 
