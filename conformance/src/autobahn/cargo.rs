@@ -5,6 +5,7 @@
 
 use super::process::{last_line, output_within};
 use serde_json::Value;
+use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -76,7 +77,26 @@ pub(crate) fn build_programs(root: &Path, build: &Build) -> io::Result<Programs>
             io::Error::other(format!("cargo built {package} but reported no {name} executable"))
         })
     };
-    Ok(Programs { echo_server: find(server)?, autobahn_client: find("autobahn_client")? })
+    Ok(Programs {
+        echo_server: keep(&find(server)?, package)?,
+        autobahn_client: keep(&find("autobahn_client")?, package)?,
+    })
+}
+
+/// A copy of `executable` in a folder of `package`'s own beside it. The
+/// adapters' examples share names (`autobahn_client`), and cargo puts an
+/// example at the same path whatever its package, so the next adapter's
+/// build would replace the one just built (the std and tokio client runs
+/// once ran the embedded client that way, without compression).
+fn keep(executable: &Path, package: &str) -> io::Result<PathBuf> {
+    let name = executable
+        .file_name()
+        .ok_or_else(|| io::Error::other(format!("{} names no file", executable.display())))?;
+    let folder = executable.parent().unwrap_or_else(|| Path::new(".")).join(package);
+    fs::create_dir_all(&folder)?;
+    let kept = folder.join(name);
+    fs::copy(executable, &kept)?;
+    Ok(kept)
 }
 
 /// The executable of example `name` in cargo's JSON messages, one per line.
@@ -108,5 +128,20 @@ mod tests {
         );
         assert_eq!(executable(messages, "barews"), None);
         assert_eq!(executable(messages, "autobahn_client"), None);
+    }
+
+    #[test]
+    fn each_package_keeps_its_own_copy_of_a_shared_example_name() {
+        let dir = std::env::temp_dir().join(format!("barews-keep-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let shared = dir.join("autobahn_client");
+        fs::write(&shared, "std's client").unwrap();
+        let std_copy = keep(&shared, "barews-std").unwrap();
+        fs::write(&shared, "the embedded client").unwrap();
+        let embedded_copy = keep(&shared, "barews-embedded").unwrap();
+        assert_eq!(std_copy, dir.join("barews-std").join("autobahn_client"));
+        assert_eq!(fs::read_to_string(&std_copy).unwrap(), "std's client");
+        assert_eq!(fs::read_to_string(&embedded_copy).unwrap(), "the embedded client");
+        fs::remove_dir_all(&dir).unwrap();
     }
 }
