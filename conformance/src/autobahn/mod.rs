@@ -445,15 +445,15 @@ fn run_server(
     outdir: &Path,
     options: &Options,
 ) -> io::Result<Results> {
-    let port = free_port()?;
-    let _server = Guard::spawn(
+    // Port 0: the server binds a port nothing else holds and says which.
+    let mut server = Guard::spawn(
         "echo_server",
         Command::new(&examples.of(run.adapter)?.echo_server)
-            .arg(format!("127.0.0.1:{port}"))
+            .arg("127.0.0.1:0")
             .args(run.args)
-            .stdout(Stdio::null()),
+            .stdout(Stdio::piped()),
     )?;
-    wait_for_port(port, Duration::from_secs(30))?;
+    let port = server.listening_port(Duration::from_secs(30))?;
     let spec = serde_json::json!({
         "outdir": outdir,
         "servers": [{ "agent": AGENT, "url": format!("ws://127.0.0.1:{port}") }],

@@ -57,6 +57,36 @@ impl Guard {
         Ok(guard)
     }
 
+    /// Reads the child's standard output (spawned piped) until a line
+    /// names the `ws://` address it listens on, and returns that port;
+    /// the rest of the output is drained in a thread. A program that
+    /// binds port 0 and says where it landed cannot collide with another
+    /// run's ports, as a port picked beforehand can.
+    pub(crate) fn listening_port(&mut self, limit: Duration) -> io::Result<u16> {
+        let stdout =
+            self.child.as_mut().and_then(|child| child.stdout.take()).ok_or_else(|| {
+                io::Error::other(format!("{}: no standard output to read", self.name))
+            })?;
+        let (sender, receiver) = std::sync::mpsc::channel();
+        thread::spawn(move || {
+            let mut lines = io::BufRead::lines(io::BufReader::new(stdout));
+            for line in lines.by_ref().map_while(Result::ok) {
+                if let Some(port) = port_of_listening_line(&line) {
+                    let _ = sender.send(port);
+                    break;
+                }
+            }
+            // Keep the pipe from filling up.
+            lines.for_each(drop);
+        });
+        receiver.recv_timeout(limit).map_err(|_| {
+            io::Error::new(
+                io::ErrorKind::TimedOut,
+                format!("{} said no `ws://` address it listens on", self.name),
+            )
+        })
+    }
+
     /// The child's exit status if it has exited already.
     pub(crate) fn exited(&mut self) -> Option<ExitStatus> {
         self.child.as_mut().and_then(|child| child.try_wait().ok().flatten())
@@ -153,6 +183,13 @@ pub(crate) fn last_line(bytes: &[u8]) -> String {
 }
 
 /// A free loopback port (bound, then released for the child to take).
+/// The port of a line such as `echo server listening on ws://127.0.0.1:PORT`.
+fn port_of_listening_line(line: &str) -> Option<u16> {
+    let address = line.split("ws://").nth(1)?;
+    let port = address.rsplit_once(':')?.1;
+    port.trim_end_matches(|c: char| !c.is_ascii_digit()).parse().ok()
+}
+
 pub(crate) fn free_port() -> io::Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
@@ -214,5 +251,15 @@ mod tests {
         // Stopped by the watcher's SIGTERM: sh reports 128 + 15.
         assert_eq!(status.code(), Some(143));
         assert!(start.elapsed() < Duration::from_secs(10));
+    }
+
+    #[test]
+    fn the_port_comes_from_the_listening_line() {
+        assert_eq!(
+            port_of_listening_line("echo server listening on ws://127.0.0.1:40123"),
+            Some(40123)
+        );
+        assert_eq!(port_of_listening_line("listening on ws://[::1]:9001/"), Some(9001));
+        assert_eq!(port_of_listening_line("starting"), None);
     }
 }
