@@ -2,8 +2,11 @@
 //! barews without it, and ratchet (`ratchet_rs` + `ratchet_deflate`,
 //! zlib through flate2) with and without it.
 //!
-//! Every compressor keeps its context between messages (context
-//! takeover), uses 15-bit windows and compression level 1. Messages are
+//! Compressors use 15-bit windows and compression level 1, and keep their
+//! context between messages (context takeover), except
+//! `barews-deflate-shared`: no context takeover, a compressor that keeps
+//! nothing between messages (the one a server shares among connections
+//! in that mode). Messages are
 //! distinct ([`messages`]): JSON-like text with varied values, or random
 //! bytes.
 //!
@@ -24,11 +27,10 @@
 //! cargo bench -p barews-bench --bench deflate -- --warm-up-time 1 --measurement-time 2
 //! ```
 
-use barews::config::Config;
-use barews::connection::Connection;
 use barews_bench::deflate::{
-    BarewsDecoder, Content, RatchetDecoder, SendStream, barews_client_stream, barews_params,
-    barews_wire_len, messages, ratchet_deflate, ratchet_server, ratchet_wire_len,
+    BarewsDecoder, BarewsMode, Content, RatchetDecoder, SendStream, barews_client_stream,
+    barews_params, barews_wire_len, messages, ratchet_deflate, ratchet_server, ratchet_wire_len,
+    send,
 };
 use barews_bench::frames::count_for;
 use barews_bench::mem::{MemStream, runtime};
@@ -41,6 +43,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const SIZES: [usize; 2] = [1024, 64 * 1024];
+/// barews per-connection (context takeover), shared (none), and off.
+const BAREWS_MODES: [BarewsMode; 3] =
+    [BarewsMode::PerConnection, BarewsMode::Shared, BarewsMode::Off];
 const CONTENTS: [Content; 2] = [Content::Json, Content::Random];
 
 /// About this much payload per decoding pass.
@@ -57,16 +62,19 @@ fn size_name(size: usize) -> String {
 fn ratios(_: &mut Criterion) {
     let rt = runtime();
     println!("\nwire bytes per payload byte (server frames, context takeover, level 1):");
-    println!("| content | size | barews-deflate | barews | ratchet-deflate | ratchet |");
-    println!("| --- | ---: | ---: | ---: | ---: | ---: |");
+    println!(
+        "| content | size | barews-deflate | barews-deflate-shared | barews | ratchet-deflate | ratchet |"
+    );
+    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
     for content in CONTENTS {
         for size in SIZES {
             let list = messages(content, size, count_for(size, DECODE_TARGET));
             let payload = as_f64((list.len() * size) as u64);
             let kind = content.data_kind();
             let cells = [
-                barews_wire_len(&list, kind, true),
-                barews_wire_len(&list, kind, false),
+                barews_wire_len(&list, kind, BarewsMode::PerConnection),
+                barews_wire_len(&list, kind, BarewsMode::Shared),
+                barews_wire_len(&list, kind, BarewsMode::Off),
                 rt.block_on(ratchet_wire_len(&list, content, true)),
                 rt.block_on(ratchet_wire_len(&list, content, false)),
             ]
@@ -88,17 +96,14 @@ fn encode(c: &mut Criterion) {
             let (mut sink, _) = MemStream::new(Vec::new());
             let mut out = vec![0u8; size + size / 8 + 256];
 
-            for deflate in [true, false] {
-                let name = if deflate { "barews-deflate" } else { "barews" };
-                let mut server = Connection::server(Config::new());
-                if deflate {
-                    server = server.with_deflate(barews_params(true));
-                }
+            for mode in BAREWS_MODES {
+                let (mut server, mut compressor) = mode.server();
                 let mut turn = 0;
-                group.bench_function(BenchmarkId::new(name, size_name(size)), |b| {
+                group.bench_function(BenchmarkId::new(mode.name(), size_name(size)), |b| {
                     b.iter(|| {
                         turn = (turn + 1) % list.len();
-                        let n = server.send(kind, black_box(&list[turn]), &mut out).expect("fits");
+                        let message = black_box(&list[turn]);
+                        let n = send(&mut server, compressor.as_mut(), kind, message, &mut out);
                         sink.write_all(&out[..n]).expect("sink");
                     });
                 });

@@ -18,8 +18,8 @@
 //! `Compression::fast()`, level 1 too, with zlib).
 
 use barews::config::Config;
-use barews::connection::{Connection, DataKind, Event, Server};
-use barews::deflate::{DeflateConfig, DeflateParams};
+use barews::connection::{Connection, DataKind, Event, Server, Side};
+use barews::deflate::{Compressor, Context as History, DeflateConfig, DeflateParams, Inflater};
 use bytes::BytesMut;
 use ratchet_rs::deflate::{Deflate, DeflateConfig as RatchetConfig, DeflateExtProvider};
 use ratchet_rs::{ExtensionProvider, HeaderMap, HeaderValue, Message, NoExt, Role, WebSocket};
@@ -149,6 +149,79 @@ pub fn barews_params(server: bool) -> DeflateParams {
     }
 }
 
+/// How barews runs in a comparison.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BarewsMode {
+    /// The extension off.
+    Off,
+    /// Context takeover both ways, a compressor per connection.
+    PerConnection,
+    /// No context takeover either way: a compressor that keeps nothing
+    /// between messages, which a server shares among its connections.
+    Shared,
+}
+
+impl BarewsMode {
+    /// A short name for benchmark ids and tables.
+    pub const fn name(self) -> &'static str {
+        match self {
+            BarewsMode::Off => "barews",
+            BarewsMode::PerConnection => "barews-deflate",
+            BarewsMode::Shared => "barews-deflate-shared",
+        }
+    }
+
+    /// The parameters a barews server agrees to with a browser-like offer.
+    /// # Panics
+    ///
+    /// Never: the offer is valid.
+    pub fn server_params(self) -> Option<DeflateParams> {
+        let config = match self {
+            BarewsMode::Off => return None,
+            BarewsMode::PerConnection => DeflateConfig::new(),
+            BarewsMode::Shared => DeflateConfig::without_context_takeover(),
+        };
+        Some(config.accept_offer(["permessage-deflate; client_max_window_bits"]).expect("offer"))
+    }
+
+    /// A server connection in this mode and the compressor it sends with.
+    pub fn server(self) -> (Connection<Server>, Option<Compressor<Vec<u8>>>) {
+        let mut conn = Connection::server(Config::new());
+        if let Some(params) = self.server_params() {
+            conn = conn.with_deflate(params);
+        }
+        let compressor = compressor_for(&conn);
+        (conn, compressor)
+    }
+}
+
+/// The compressor `conn` sends with: its own when it keeps context, else
+/// one that keeps none (what a thread shares); `None` without the
+/// extension.
+pub fn compressor_for<S: Side>(conn: &Connection<S>) -> Option<Compressor<Vec<u8>>> {
+    conn.own_compressor().or_else(|| {
+        conn.compression_level().map(|level| Compressor::new(15, level, History::Reset))
+    })
+}
+
+/// Sends one whole message with `compressor` when given.
+/// # Panics
+///
+/// If barews refuses the message or `out` is too small.
+pub fn send<S: Side>(
+    conn: &mut Connection<S>,
+    compressor: Option<&mut Compressor<Vec<u8>>>,
+    kind: DataKind,
+    payload: &[u8],
+    out: &mut [u8],
+) -> usize {
+    match compressor {
+        Some(compressor) => conn.send_with(kind, payload, out, compressor),
+        None => conn.send(kind, payload, out),
+    }
+    .expect("fits")
+}
+
 /// Deterministic mask keys for a client that only builds test input.
 fn keys() -> impl FnMut() -> [u8; 4] {
     let mut i = 0;
@@ -172,11 +245,12 @@ pub fn barews_client_stream(
     if let Some(params) = deflate {
         client = client.with_deflate(params);
     }
+    let mut compressor = compressor_for(&client);
     let mut wire = Vec::new();
     let mut out = Vec::new();
     for message in messages {
         out.resize(message.len() + message.len() / 8 + 256, 0);
-        let n = client.send(kind, message, &mut out).expect("fits");
+        let n = send(&mut client, compressor.as_mut(), kind, message, &mut out);
         wire.extend_from_slice(&out[..n]);
     }
     wire
@@ -191,13 +265,14 @@ pub struct BarewsDecoder {
     work: Vec<u8>,
     window: Vec<u8>,
     deflate: bool,
+    inflater: Inflater,
 }
 
 impl BarewsDecoder {
     /// A decoder for `input`, with the extension on or off.
     pub fn new(input: Vec<u8>, deflate: bool) -> Self {
         let work = vec![0; input.len()];
-        BarewsDecoder { input, work, window: vec![0; 1 << 15], deflate }
+        BarewsDecoder { input, work, window: vec![0; 1 << 15], deflate, inflater: Inflater::new() }
     }
 
     fn connection(&self) -> Connection<Server> {
@@ -211,6 +286,7 @@ impl BarewsDecoder {
     /// If the input is not a valid stream of messages.
     pub fn pass(&mut self) -> (usize, usize) {
         let mut conn = self.connection();
+        self.inflater.release();
         self.work.copy_from_slice(&self.input);
         let mut at = 0;
         let (mut messages, mut bytes) = (0, 0);
@@ -218,7 +294,7 @@ impl BarewsDecoder {
         // compressed message may be reported after its last byte was used.
         loop {
             let received = conn
-                .receive_with_window(&mut self.work[at..], &mut self.window)
+                .receive_inflating(&mut self.work[at..], &mut self.inflater, &mut self.window)
                 .expect("valid input");
             at += received.consumed;
             let Some(event) = received.event else {
@@ -421,16 +497,13 @@ pub async fn ratchet_wire_len(messages: &[Vec<u8>], content: Content, deflate: b
 /// # Panics
 ///
 /// If barews refuses a message (text that is not UTF-8).
-pub fn barews_wire_len(messages: &[Vec<u8>], kind: DataKind, deflate: bool) -> usize {
-    let mut server = Connection::server(Config::new());
-    if deflate {
-        server = server.with_deflate(barews_params(true));
-    }
+pub fn barews_wire_len(messages: &[Vec<u8>], kind: DataKind, mode: BarewsMode) -> usize {
+    let (mut server, mut compressor) = mode.server();
     let mut out = Vec::new();
     let mut total = 0;
     for message in messages {
         out.resize(message.len() + message.len() / 8 + 256, 0);
-        total += server.send(kind, message, &mut out).expect("fits");
+        total += send(&mut server, compressor.as_mut(), kind, message, &mut out);
     }
     total
 }

@@ -13,7 +13,10 @@
 //!   pipelined load client ([`load`]), with a raw TCP echo as the upper
 //!   bound;
 //! - `src/bin/allocs.rs`: heap allocations per echoed message, counted by
-//!   [`alloc_count::CountingAlloc`].
+//!   [`alloc_count::CountingAlloc`];
+//! - `src/bin/deflate_conns.rs`: server memory per connection with
+//!   permessage-deflate agreed and used, thousands of connections to a
+//!   server process, through the raw client of [`conns`].
 //!
 //! This library holds what they share: frame and payload builders
 //! ([`frames`]), in-memory streams ([`mem`]), the in-memory echo drivers
@@ -23,6 +26,7 @@
 
 pub mod affinity;
 pub mod alloc_count;
+pub mod conns;
 pub mod deflate;
 pub mod echo;
 pub mod frames;

@@ -1,14 +1,14 @@
 //! `barews-conformance autobahn [server|client|all] [--docker|--native]
 //! [--image NAME] [--runs RUN,…] [--native-runs RUN,…] [--cases PATTERN,…]
-//! [--update-expected] [--timeout-minutes N]`
+//! [--update-expected] [--timeout-minutes N] [--deflate-mode per-connection|shared]`
 
-use barews_conformance::autobahn::{self, Choice, Options, Roles};
+use barews_conformance::autobahn::{self, Choice, DeflateMode, Options, Roles};
 use std::process::ExitCode;
 use std::time::Duration;
 
 const USAGE: &str = "usage: barews-conformance autobahn [server|client|all] [--docker|--native] \
 [--image NAME] [--runs RUN,...] [--native-runs RUN,...] [--cases PATTERN,...] [--update-expected] \
-[--timeout-minutes N]
+[--timeout-minutes N] [--deflate-mode per-connection|shared]
 
   --docker             wstest in a Docker container: the image named with --image, else the
                        official image (present or pulled), else one built here once
@@ -17,7 +17,11 @@ const USAGE: &str = "usage: barews-conformance autobahn [server|client|all] [--d
   --runs RUN,..        only these runs (server, server-stream, client, tokio-server, tokio-client,
                        embedded-server, embedded-server-async, embedded-client,
                        embedded-client-async)
-  --native-runs RUN,.. these runs use the native wstest";
+  --native-runs RUN,.. these runs use the native wstest
+  --deflate-mode MODE  permessage-deflate in every run that has it: per-connection (context
+                       takeover, a compressor per connection) or shared (no context takeover,
+                       the programs' --deflate-shared); by default the std runs use
+                       per-connection and the tokio runs shared";
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
@@ -34,6 +38,7 @@ fn main() -> ExitCode {
         cases: vec!["*".to_owned()],
         update_expected: false,
         run_timeout: Duration::from_secs(30 * 60),
+        deflate_mode: None,
     };
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -57,6 +62,10 @@ fn main() -> ExitCode {
             },
             "--cases" => match args.next() {
                 Some(list) => options.cases = list.split(',').map(str::to_owned).collect(),
+                None => return usage(),
+            },
+            "--deflate-mode" => match args.next().as_deref().and_then(DeflateMode::parse) {
+                Some(mode) => options.deflate_mode = Some(mode),
                 None => return usage(),
             },
             "--timeout-minutes" => match args.next().and_then(|n| n.parse::<u64>().ok()) {

@@ -66,9 +66,10 @@ pub enum ProtocolError {
     /// A compressed message is not valid DEFLATE data (RFC 7692 section
     /// 7.2.2).
     InvalidCompressedData,
-    /// A compressed message arrived but the caller gave no usable inflate
-    /// window (see `Connection::receive_with_window`): an error of the
-    /// calling code, closed with 1011.
+    /// A compressed message arrived but the caller lent no inflater or no
+    /// window of the negotiated size (see
+    /// `Connection::receive_inflating`): an error of the calling code,
+    /// closed with 1011.
     InflateWindow,
     /// A frame's payload is longer than the configured maximum.
     FrameTooLarge,

@@ -1,6 +1,9 @@
 //! The client side of the Autobahn testsuite: runs every case the
 //! testsuite's fuzzing server offers, echoing each message, then asks it to
-//! write its report.
+//! write its report. With `--deflate-shared` (and the `deflate` feature)
+//! it offers permessage-deflate without context takeover either way, and
+//! compresses with its thread's shared compressor; otherwise it offers
+//! the default (context takeover, a compressor per connection).
 //!
 //! ```sh
 //! wstest -m fuzzingserver -s spec.json &     # listens on 9001
@@ -18,6 +21,7 @@ fn main() -> Result<(), Error> {
     let mut args = std::env::args().skip(1);
     let base = args.next().unwrap_or_else(|| "ws://127.0.0.1:9001".to_owned());
     let agent = args.next().unwrap_or_else(|| "barews".to_owned());
+    let shared = args.next().as_deref() == Some("--deflate-shared");
 
     let (mut socket, _) = barews_std::connect(&format!("{base}/getCaseCount"))?;
     let count: u32 = match socket.read()? {
@@ -31,7 +35,7 @@ fn main() -> Result<(), Error> {
 
     for case in 1..=count {
         let url = format!("{base}/runCase?case={case}&agent={agent}");
-        match run_case(&url) {
+        match run_case(&url, shared) {
             Ok(()) | Err(Error::Ended(End::Closed | End::Protocol(_) | End::AbnormalClosure)) => {}
             Err(error) => eprintln!("case {case}: {error}"),
         }
@@ -44,13 +48,20 @@ fn main() -> Result<(), Error> {
 }
 
 /// Echoes every message of one case until the server closes.
-fn run_case(url: &str) -> Result<(), Error> {
+fn run_case(url: &str, shared: bool) -> Result<(), Error> {
     let mut options = ClientOptions::default();
     options.socket.read_timeout = Some(CASE_TIMEOUT);
     #[cfg(feature = "deflate")]
     {
-        options.deflate = Some(barews::deflate::DeflateConfig::new());
+        use barews::deflate::DeflateConfig;
+        options.deflate = Some(if shared {
+            DeflateConfig::without_context_takeover()
+        } else {
+            DeflateConfig::new()
+        });
     }
+    #[cfg(not(feature = "deflate"))]
+    let _ = shared;
     let (mut socket, _) = barews_std::connect_with(url, &options)?;
     loop {
         match socket.read()? {

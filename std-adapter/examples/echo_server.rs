@@ -9,7 +9,11 @@
 //! `--stream N` reads through an N-byte buffer and echoes each chunk as a
 //! fragment as soon as it arrives, never assembling a message: the
 //! allocation-free path. Without it, whole messages are read and sent.
-//! Built with the `deflate` feature, it accepts permessage-deflate.
+//! Built with the `deflate` feature, it accepts permessage-deflate: with
+//! context takeover and a compressor per connection, or, with
+//! `--deflate-shared`, without context takeover either way (which it
+//! requires), compressing with one compressor per thread and holding
+//! inflate state only while a message arrives.
 
 use barews::connection::Event;
 use barews_std::{End, Error, Message, ServerOptions};
@@ -18,16 +22,23 @@ use std::net::{TcpListener, TcpStream};
 fn main() -> std::io::Result<()> {
     let mut args = std::env::args().skip(1);
     let addr = args.next().unwrap_or_else(|| "127.0.0.1:9001".to_owned());
-    let stream_buffer = match (args.next().as_deref(), args.next()) {
-        (Some("--stream"), Some(size)) => Some(size.parse().expect("--stream takes a buffer size")),
-        _ => None,
-    };
+    let (mut stream_buffer, mut shared) = (None, false);
+    while let Some(flag) = args.next() {
+        match flag.as_str() {
+            "--stream" => {
+                let size = args.next().and_then(|v| v.parse::<usize>().ok());
+                stream_buffer = Some(size.unwrap_or_else(|| usage()));
+            }
+            "--deflate-shared" if cfg!(feature = "deflate") => shared = true,
+            _ => usage(),
+        }
+    }
     let listener = TcpListener::bind(&addr)?;
     println!("echo server listening on ws://{}", listener.local_addr()?);
     for stream in listener.incoming() {
         let Ok(stream) = stream else { continue };
         std::thread::spawn(move || {
-            if let Err(error) = serve(stream, stream_buffer) {
+            if let Err(error) = serve(stream, stream_buffer, shared) {
                 match error {
                     // Normal ends, peers that break the protocol, and port
                     // probes that connect and leave.
@@ -41,13 +52,25 @@ fn main() -> std::io::Result<()> {
     Ok(())
 }
 
-fn serve(stream: TcpStream, stream_buffer: Option<usize>) -> Result<(), Error> {
+fn usage() -> ! {
+    eprintln!("usage: echo_server ADDR [--stream BYTES] [--deflate-shared]");
+    std::process::exit(2);
+}
+
+fn serve(stream: TcpStream, stream_buffer: Option<usize>, shared: bool) -> Result<(), Error> {
     stream.set_nodelay(true)?;
     let mut options = ServerOptions::default();
     #[cfg(feature = "deflate")]
     {
-        options.deflate = Some(barews::deflate::DeflateConfig::new());
+        use barews::deflate::DeflateConfig;
+        options.deflate = Some(if shared {
+            DeflateConfig::without_context_takeover()
+        } else {
+            DeflateConfig::new()
+        });
     }
+    #[cfg(not(feature = "deflate"))]
+    let _ = shared;
     if let Some(size) = stream_buffer {
         options.socket.read_buffer_size = size;
     }

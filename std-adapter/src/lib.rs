@@ -55,6 +55,7 @@ pub use barews::driver::End;
 mod client;
 mod clock;
 pub mod collect;
+pub mod compression;
 mod error;
 mod handshake_io;
 mod inbox;

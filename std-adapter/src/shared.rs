@@ -3,6 +3,7 @@
 //! halves share one behind a mutex.
 
 use crate::clock::Clock;
+use crate::compression::{Compression, Piece};
 use crate::error::{Error, is_timeout};
 use crate::options::SocketOptions;
 use crate::stream::Stream;
@@ -24,6 +25,8 @@ pub(crate) struct Shared<T, S> {
     /// Encoded frames not written yet: replies the core owes and queued
     /// messages, written together by one call.
     pub(crate) output: Output<Vec<u8>>,
+    /// The compressor whole messages go through, if any.
+    pub(crate) compression: Compression,
     pub(crate) clock: Clock,
     pub(crate) options: SocketOptions,
     // `None`: never set; `Some(t)`: `t` (itself maybe `None`) was set.
@@ -41,7 +44,16 @@ impl<T: Stream, S: Side> Shared<T, S> {
     ) -> io::Result<Self> {
         stream.set_write_timeout(options.write_timeout)?;
         stream.set_nodelay(options.nodelay)?;
-        Ok(Shared { stream, conn, output, clock: Clock::new(), options, read_timeout: None })
+        let compression = Compression::for_connection(&conn);
+        Ok(Shared {
+            stream,
+            conn,
+            output,
+            compression,
+            clock: Clock::new(),
+            options,
+            read_timeout: None,
+        })
     }
 
     /// Queues a whole message (the core checks, fragments, compresses and
@@ -60,7 +72,13 @@ impl<T: Stream, S: Side> Shared<T, S> {
         }
         let mut rest = payload;
         loop {
-            let queued = self.output.send_message(&mut self.conn, kind, rest)?;
+            let queued = self.compression.send(
+                &mut self.output,
+                &mut self.conn,
+                kind,
+                rest,
+                Piece::Whole,
+            )?;
             rest = rest.get(queued.taken..).unwrap_or_default();
             if queued.complete {
                 break;
@@ -85,7 +103,9 @@ impl<T: Stream, S: Side> Shared<T, S> {
         }
         let mut rest = payload;
         loop {
-            let queued = self.output.send(&mut self.conn, kind, rest, fin)?;
+            let piece = Piece::Fragment { fin };
+            let queued =
+                self.compression.send(&mut self.output, &mut self.conn, kind, rest, piece)?;
             rest = rest.get(queued.taken..).unwrap_or_default();
             if queued.complete {
                 break;

@@ -84,12 +84,11 @@ impl<T: Stream, S: Side> WebSocket<T, S> {
         leftover: &[u8],
         options: SocketOptions,
     ) -> io::Result<Self> {
-        let window = vec![0u8; conn.inflate_window_size()];
         let rx = Inbox::buffer(&options, leftover.len());
         let limits =
             Limits::new(options.max_read_buffer_size.max(rx.len()), options.write_buffer_size);
-        let driver =
-            Driver::with_limits(conn, rx, Vec::new(), window, limits).map_err(io::Error::other)?;
+        let driver = Driver::with_limits(conn, rx, Vec::new(), Vec::new(), limits)
+            .map_err(io::Error::other)?;
         let (conn, input, output) = driver.into_parts();
         let inbox = Inbox::new(&options, input, leftover);
         Ok(WebSocket { shared: Shared::new(stream, conn, output, options)?, inbox })

@@ -100,3 +100,97 @@ fn a_client_without_deflate_gets_plain_messages() {
     socket.close(CloseCode::NORMAL, "").unwrap();
     assert_eq!(handle.join().unwrap(), None);
 }
+
+/// Opens a WebSocket by hand over `stream`, offering permessage-deflate,
+/// and returns the parameters the server's answer agreed to.
+fn open_by_hand(stream: &mut std::net::TcpStream) -> barews::deflate::DeflateParams {
+    use std::io::{Read, Write};
+    stream
+        .write_all(
+            b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+              Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\
+              Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n\r\n",
+        )
+        .unwrap();
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        stream.read_exact(&mut byte).unwrap();
+        head.push(byte[0]);
+    }
+    let head = String::from_utf8(head).unwrap();
+    assert!(head.starts_with("HTTP/1.1 101"), "{head}");
+    let element = head
+        .lines()
+        .find_map(|line| line.strip_prefix("Sec-WebSocket-Extensions: "))
+        .expect("the server accepted an extension");
+    DeflateConfig::new().accept_response(element).unwrap()
+}
+
+/// Sends the same compressible text three times through a barews server
+/// configured with `config` and returns the sizes of the echoes' frames
+/// on the wire, checking each is compressed (RSV1) and echoes intact.
+fn wire_sizes_of_echoes(config: DeflateConfig) -> Vec<usize> {
+    use barews::config::Config;
+    use barews::connection::{Connection, DataKind};
+    use barews::deflate::{Compressor, Context, Inflater};
+    use std::io::{Read, Write};
+    let (url, handle) = deflate_server(config, false);
+    let addr = url.trim_start_matches("ws://").trim_end_matches('/');
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    let params = open_by_hand(&mut stream);
+    let mut client = Connection::client(Config::new(), || [1, 2, 3, 4]).with_deflate(params);
+    let mut compressor = Compressor::new(15, 1, Context::Reset);
+    let text = r#"{"user":"someone","action":"update","fields":["a","b","c"]}"#.repeat(20);
+    let (mut inflater, mut window) = (Inflater::new(), vec![0u8; client.inflate_window_size()]);
+    let mut sizes = Vec::new();
+    for _ in 0..3 {
+        let mut out = vec![0u8; 4096];
+        let n =
+            client.send_with(DataKind::Text, text.as_bytes(), &mut out, &mut compressor).unwrap();
+        stream.write_all(&out[..n]).unwrap();
+        // The echo: one frame of the server's, read whole.
+        let mut header = [0u8; 2];
+        stream.read_exact(&mut header).unwrap();
+        assert_ne!(header[0] & 0x40, 0, "the echo is compressed (RSV1)");
+        let len = usize::from(header[1] & 0x7f);
+        assert!(len < 126, "the echo compresses to under 126 bytes");
+        let mut frame = header.to_vec();
+        frame.resize(2 + len, 0);
+        stream.read_exact(&mut frame[2..]).unwrap();
+        sizes.push(frame.len());
+        let mut echoed = Vec::new();
+        let mut at = 0;
+        loop {
+            let received =
+                client.receive_inflating(&mut frame[at..], &mut inflater, &mut window).unwrap();
+            at += received.consumed;
+            if let Some(Event::Data { payload, last, .. }) = received.event {
+                echoed.extend_from_slice(payload);
+                if last {
+                    break;
+                }
+            }
+        }
+        assert_eq!(echoed, text.as_bytes());
+    }
+    client.close(CloseCode::NORMAL, "").unwrap();
+    let mut close = [0u8; 16];
+    let n = client.poll_transmit(&mut close).unwrap();
+    stream.write_all(&close[..n]).unwrap();
+    assert!(handle.join().unwrap().is_some());
+    sizes
+}
+
+#[test]
+fn a_server_with_context_takeover_compresses_repeats_to_back_references() {
+    let sizes = wire_sizes_of_echoes(DeflateConfig::new());
+    assert!(sizes[1] < sizes[0] / 2, "the repeat refers to the first: {sizes:?}");
+}
+
+#[test]
+fn a_server_without_context_takeover_compresses_each_message_alone() {
+    let sizes = wire_sizes_of_echoes(DeflateConfig::without_context_takeover());
+    assert_eq!(sizes[0], sizes[1], "each message on its own: {sizes:?}");
+    assert_eq!(sizes[1], sizes[2]);
+}

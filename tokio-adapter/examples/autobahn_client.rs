@@ -1,6 +1,9 @@
 //! The client side of the Autobahn testsuite: runs every case the
 //! testsuite's fuzzing server offers, echoing each message, then asks it to
-//! write its report.
+//! write its report. With `--deflate-shared` (and the `deflate` feature)
+//! it offers permessage-deflate without context takeover either way, and
+//! compresses with its thread's shared compressor; otherwise it offers
+//! the default (context takeover, a compressor per connection).
 //!
 //! ```sh
 //! wstest -m fuzzingserver -s spec.json &     # listens on 9001
@@ -19,6 +22,7 @@ async fn main() -> Result<(), Error> {
     let mut args = std::env::args().skip(1);
     let base = args.next().unwrap_or_else(|| "ws://127.0.0.1:9001".to_owned());
     let agent = args.next().unwrap_or_else(|| "barews-tokio".to_owned());
+    let shared = args.next().as_deref() == Some("--deflate-shared");
 
     let (mut socket, _) = barews_tokio::connect(&format!("{base}/getCaseCount")).await?;
     let count: u32 = match socket.read().await? {
@@ -36,7 +40,7 @@ async fn main() -> Result<(), Error> {
 
     for case in 1..=count {
         let url = format!("{base}/runCase?case={case}&agent={agent}");
-        match run_case(&url).await {
+        match run_case(&url, shared).await {
             Ok(()) | Err(Error::Ended(End::Closed | End::Protocol(_) | End::AbnormalClosure)) => {}
             Err(error) => eprintln!("case {case}: {error}"),
         }
@@ -50,13 +54,20 @@ async fn main() -> Result<(), Error> {
 }
 
 /// Echoes every message of one case until the server closes.
-async fn run_case(url: &str) -> Result<(), Error> {
+async fn run_case(url: &str, shared: bool) -> Result<(), Error> {
     let mut options = ClientOptions::default();
     options.socket.read_timeout = Some(CASE_TIMEOUT);
     #[cfg(feature = "deflate")]
     {
-        options.deflate = Some(barews::deflate::DeflateConfig::new());
+        use barews::deflate::DeflateConfig;
+        options.deflate = Some(if shared {
+            DeflateConfig::without_context_takeover()
+        } else {
+            DeflateConfig::new()
+        });
     }
+    #[cfg(not(feature = "deflate"))]
+    let _ = shared;
     let (mut socket, _) = barews_tokio::connect_with(url, &options).await?;
     loop {
         match socket.read().await? {

@@ -11,7 +11,11 @@
 //! runtime); the default is tokio's multi-thread runtime with one worker
 //! per CPU. `--stream N` reads through an N-byte buffer and echoes each
 //! chunk as a fragment as soon as it arrives, never assembling a message.
-//! Built with the `deflate` feature, it accepts permessage-deflate.
+//! Built with the `deflate` feature, it accepts permessage-deflate: with
+//! context takeover and a compressor per connection, or, with
+//! `--deflate-shared`, without context takeover either way (which it
+//! requires), compressing with one compressor per thread and holding
+//! inflate state only while a message arrives.
 //!
 //! Ctrl-C shuts it down gracefully: it stops accepting, every connection
 //! closes with 1001 (going away) and finishes its closing handshake, and
@@ -25,16 +29,15 @@ use tokio::net::{TcpListener, TcpStream};
 fn main() -> std::io::Result<()> {
     let mut args = std::env::args().skip(1);
     let addr = args.next().unwrap_or_else(|| "127.0.0.1:9001".to_owned());
-    let (mut threads, mut stream_buffer) = (None, None);
+    let (mut threads, mut stream_buffer, mut shared) = (None, None, false);
     while let Some(flag) = args.next() {
-        let value = args.next().and_then(|v| v.parse::<usize>().ok());
-        match (flag.as_str(), value) {
-            ("--threads", Some(n)) => threads = Some(n),
-            ("--stream", Some(n)) => stream_buffer = Some(n),
-            _ => {
-                eprintln!("usage: echo_server ADDR [--threads N] [--stream BYTES]");
-                std::process::exit(2);
-            }
+        let mut number =
+            || args.next().and_then(|v| v.parse::<usize>().ok()).unwrap_or_else(|| usage());
+        match flag.as_str() {
+            "--threads" => threads = Some(number()),
+            "--stream" => stream_buffer = Some(number()),
+            "--deflate-shared" if cfg!(feature = "deflate") => shared = true,
+            _ => usage(),
         }
     }
     let runtime = match threads {
@@ -56,7 +59,7 @@ fn main() -> std::io::Result<()> {
             let Ok((stream, _)) = accepted else { continue };
             let shutdown = shutdown.clone();
             tokio::spawn(async move {
-                if let Err(error) = serve(stream, stream_buffer, &shutdown).await {
+                if let Err(error) = serve(stream, stream_buffer, shared, &shutdown).await {
                     match error {
                         // Normal ends, peers that break the protocol, and
                         // port probes that connect and leave.
@@ -76,17 +79,30 @@ fn main() -> std::io::Result<()> {
     })
 }
 
+fn usage() -> ! {
+    eprintln!("usage: echo_server ADDR [--threads N] [--stream BYTES] [--deflate-shared]");
+    std::process::exit(2);
+}
+
 async fn serve(
     stream: TcpStream,
     stream_buffer: Option<usize>,
+    shared: bool,
     shutdown: &Shutdown,
 ) -> Result<(), Error> {
     stream.set_nodelay(true)?;
     let mut options = ServerOptions::default();
     #[cfg(feature = "deflate")]
     {
-        options.deflate = Some(barews::deflate::DeflateConfig::new());
+        use barews::deflate::DeflateConfig;
+        options.deflate = Some(if shared {
+            DeflateConfig::without_context_takeover()
+        } else {
+            DeflateConfig::new()
+        });
     }
+    #[cfg(not(feature = "deflate"))]
+    let _ = shared;
     if let Some(size) = stream_buffer {
         options.socket.read_buffer_size = size;
         options.socket.max_read_buffer_size = size;

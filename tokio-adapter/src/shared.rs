@@ -5,18 +5,11 @@
 use barews::close::CloseCode;
 use barews::connection::{Connection, DataKind, Side};
 use barews::driver::{End, Output};
+use barews_std::compression::Compression;
+pub(crate) use barews_std::compression::Piece;
 use barews_std::{Error, Message, SocketOptions};
 use std::io;
 use tokio::io::{AsyncWrite, AsyncWriteExt};
-
-/// What a call to the core's writer carries.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum Piece {
-    /// A whole message.
-    Whole,
-    /// A fragment; `fin` ends its message.
-    Fragment { fin: bool },
-}
 
 pub(crate) struct Shared<W, S> {
     /// The transport (whole, or its write half).
@@ -25,6 +18,8 @@ pub(crate) struct Shared<W, S> {
     /// Encoded frames not written yet: the replies the core owes and
     /// queued messages, written together.
     pub(crate) output: Output<Vec<u8>>,
+    /// The compressor whole messages go through, if any.
+    pub(crate) compression: Compression,
     pub(crate) options: SocketOptions,
 }
 
@@ -68,10 +63,8 @@ impl<W: AsyncWrite + Unpin, S: Side> Shared<W, S> {
         }
         let mut rest = payload;
         loop {
-            let queued = match piece {
-                Piece::Whole => self.output.send_message(&mut self.conn, kind, rest)?,
-                Piece::Fragment { fin } => self.output.send(&mut self.conn, kind, rest, fin)?,
-            };
+            let queued =
+                self.compression.send(&mut self.output, &mut self.conn, kind, rest, piece)?;
             rest = rest.get(queued.taken..).unwrap_or_default();
             if queued.complete {
                 break;

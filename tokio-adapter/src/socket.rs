@@ -7,6 +7,7 @@ use crate::split::{Reader, Writer};
 use barews::close::CloseCode;
 use barews::connection::{Client, Connection, DataKind, Event, Server, Side, State};
 use barews::driver::{Driver, End, Limits};
+use barews_std::compression::Compression;
 use barews_std::{Error, MIN_READ_BUFFER, Message, OsMasks, SocketOptions};
 use std::io;
 use std::sync::Arc;
@@ -80,18 +81,18 @@ impl<T: AsyncRead + AsyncWrite + Unpin, S: Side> WebSocket<T, S> {
         leftover: &[u8],
         options: SocketOptions,
     ) -> Result<Self, Error> {
-        let window = vec![0u8; conn.inflate_window_size()];
         let rx = vec![0u8; options.read_buffer_size.max(MIN_READ_BUFFER).max(leftover.len())];
         let limits =
             Limits::new(options.max_read_buffer_size.max(rx.len()), options.write_buffer_size);
-        let mut driver = Driver::with_limits(conn, rx, Vec::new(), window, limits)
+        let mut driver = Driver::with_limits(conn, rx, Vec::new(), Vec::new(), limits)
             .map_err(|e| Error::Io(io::Error::other(e)))?;
         let spare = driver.spare();
         spare[..leftover.len()].copy_from_slice(leftover);
         driver.filled(leftover.len());
         let (conn, input, output) = driver.into_parts();
         let inbox = Inbox::new(input, options.config.max_message_len());
-        Ok(WebSocket { shared: Shared { io, conn, output, options }, inbox })
+        let compression = Compression::for_connection(&conn);
+        Ok(WebSocket { shared: Shared { io, conn, output, compression, options }, inbox })
     }
 
     /// When a read called now gives up, from the read timeout.
@@ -253,10 +254,10 @@ impl<T: AsyncRead + AsyncWrite + Unpin, S: Side> WebSocket<T, S> {
     /// go out through whichever half gets to the shared writing side
     /// first.
     pub fn split(self) -> (Reader<T, S>, Writer<T, S>) {
-        let Shared { io, conn, output, options } = self.shared;
+        let Shared { io, conn, output, compression, options } = self.shared;
         let read_timeout = options.read_timeout;
         let (read, write) = tokio::io::split(io);
-        let shared = Arc::new(Mutex::new(Shared { io: write, conn, output, options }));
+        let shared = Arc::new(Mutex::new(Shared { io: write, conn, output, compression, options }));
         (Reader::new(read, self.inbox, Arc::clone(&shared), read_timeout), Writer::new(shared))
     }
 }

@@ -15,10 +15,11 @@
 use barews::config::Config;
 use barews::connection::{Connection, DataKind, Event, Server};
 use barews::deflate::DeflateConfig;
+use barews::deflate::{Compressor, Context, Inflater};
 use barews_bench::alloc_count::{CountingAlloc, live_bytes};
 use barews_bench::deflate::{
     Content, SendStream, barews_client_stream, barews_params, json_text, ratchet_deflate,
-    ratchet_server,
+    ratchet_server, send,
 };
 use barews_bench::mem::runtime;
 use bytes::BytesMut;
@@ -58,31 +59,47 @@ fn barews_row(name: &str, deflate: Option<DeflateConfig>) -> Row {
     if let Some(params) = params {
         conn = conn.with_deflate(params);
     }
+    // A compressor that keeps context is the connection's; one that keeps
+    // none is its thread's, shared, and counted apart.
+    let mut own = conn.own_compressor();
     let setup = live_bytes() - base;
+    let shared_base = live_bytes();
+    let mut shared = conn
+        .compression_level()
+        .filter(|_| own.is_none())
+        .map(|level| Compressor::new(15, level, Context::Reset));
+    let shared_bytes = live_bytes() - shared_base;
+    let mut inflater = Inflater::new();
     let mut window = vec![0u8; conn.inflate_window_size()];
     let window_len = window.len();
     let before = live_bytes();
-    conn.send(DataKind::Text, &message, &mut out).expect("fits");
+    send(&mut conn, own.as_mut().or(shared.as_mut()), DataKind::Text, &message, &mut out);
     let sent = setup + live_bytes() - before;
     let before = live_bytes();
     let mut at = 0;
     let mut done = false;
     while !done {
-        let received = conn.receive_with_window(&mut buf[at..], &mut window).expect("valid");
+        let received =
+            conn.receive_inflating(&mut buf[at..], &mut inflater, &mut window).expect("valid");
         at += received.consumed;
         if let Some(Event::Data { last, .. }) = received.event {
             done = last;
         }
     }
     let received = sent + live_bytes() - before;
-    drop(conn);
+    drop((conn, own, inflater));
+    let shared_note = if shared_bytes > 0 {
+        format!("; the thread's shared compressor, {}", kib(shared_bytes))
+    } else {
+        String::new()
+    };
     Row {
         name: name.into(),
         setup,
         sent,
         received,
         caller: format!(
-            "inflate window {}, plus read and write buffers",
+            "inflate window {} (given back between messages when the peer resets){shared_note}",
             kib(i64::try_from(window_len).unwrap_or(0))
         ),
     }
@@ -133,6 +150,10 @@ fn main() {
     let rows = [
         barews_row("barews, no deflate", None),
         barews_row("barews-deflate (takeover, 15 bits)", Some(DeflateConfig::new())),
+        barews_row(
+            "barews-deflate (no takeover, 15 bits)",
+            Some(DeflateConfig::without_context_takeover()),
+        ),
         barews_row(
             "barews-deflate (no takeover, 9 bits)",
             Some(

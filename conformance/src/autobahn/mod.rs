@@ -65,6 +65,30 @@ pub struct Options {
     pub update_expected: bool,
     /// The longest a single run may take.
     pub run_timeout: Duration,
+    /// permessage-deflate's mode for every run whose adapter has it, in
+    /// place of each run's own.
+    pub deflate_mode: Option<DeflateMode>,
+}
+
+/// How the programs under test use permessage-deflate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeflateMode {
+    /// Context takeover, a compressor per connection.
+    PerConnection,
+    /// No context takeover: compressors shared per thread, inflate state
+    /// held only during a message (the programs' `--deflate-shared`).
+    Shared,
+}
+
+impl DeflateMode {
+    /// The mode named `name` (`per-connection` or `shared`).
+    pub fn parse(name: &str) -> Option<Self> {
+        match name {
+            "per-connection" => Some(DeflateMode::PerConnection),
+            "shared" => Some(DeflateMode::Shared),
+            _ => None,
+        }
+    }
 }
 
 /// Which adapter a run tests.
@@ -117,6 +141,25 @@ struct Run {
     args: &'static [&'static str],
     /// Case patterns this run leaves out.
     exclude: &'static [&'static str],
+    /// Its permessage-deflate mode, unless the options name one (`None`:
+    /// the adapter has no compression).
+    deflate: Option<DeflateMode>,
+}
+
+impl Run {
+    /// The mode this run uses with `options`.
+    fn deflate_mode(&self, options: &Options) -> Option<DeflateMode> {
+        self.deflate.map(|own| options.deflate_mode.unwrap_or(own))
+    }
+
+    /// The program's arguments: the run's, and the mode's flag.
+    fn program_args(&self, options: &Options) -> Vec<&'static str> {
+        let mut args = self.args.to_vec();
+        if self.deflate_mode(options) == Some(DeflateMode::Shared) {
+            args.push("--deflate-shared");
+        }
+        args
+    }
 }
 
 /// permessage-deflate's cases but a sample (12.1.* and 13.1.*: every
@@ -138,6 +181,7 @@ const RUNS: [Run; 9] = [
         role: Role::Server,
         args: &[],
         exclude: &[],
+        deflate: Some(DeflateMode::PerConnection),
     },
     Run {
         name: "server-stream",
@@ -149,6 +193,7 @@ const RUNS: [Run; 9] = [
         // 512-byte fragments, its 216 cases keep the Python testsuite busy
         // for over half an hour.
         exclude: NO_DEFLATE,
+        deflate: Some(DeflateMode::PerConnection),
     },
     Run {
         name: "client",
@@ -157,24 +202,27 @@ const RUNS: [Run; 9] = [
         role: Role::Client,
         args: &[],
         exclude: &[],
+        deflate: Some(DeflateMode::PerConnection),
     },
     Run {
         name: "tokio-server",
-        title: "barews-tokio server (whole messages, queued echoes)",
+        title: "barews-tokio server (whole messages, queued echoes, shared compression)",
         adapter: Adapter::Tokio,
         role: Role::Server,
         args: &[],
         exclude: &[],
+        deflate: Some(DeflateMode::Shared),
     },
     Run {
         name: "tokio-client",
-        title: "barews-tokio client (permessage-deflate sampled)",
+        title: "barews-tokio client (permessage-deflate sampled, shared compression)",
         adapter: Adapter::Tokio,
         role: Role::Client,
         args: &[],
         // Its compression is the core's and barews-std's handshake code,
         // which the std client's full run covers.
         exclude: DEFLATE_SAMPLE,
+        deflate: Some(DeflateMode::Shared),
     },
     Run {
         name: "embedded-server",
@@ -183,6 +231,7 @@ const RUNS: [Run; 9] = [
         role: Role::Server,
         args: &[],
         exclude: NO_DEFLATE,
+        deflate: None,
     },
     Run {
         name: "embedded-server-async",
@@ -191,6 +240,7 @@ const RUNS: [Run; 9] = [
         role: Role::Server,
         args: &["--async"],
         exclude: NO_DEFLATE,
+        deflate: None,
     },
     Run {
         name: "embedded-client",
@@ -199,6 +249,7 @@ const RUNS: [Run; 9] = [
         role: Role::Client,
         args: &[],
         exclude: NO_DEFLATE,
+        deflate: None,
     },
     Run {
         name: "embedded-client-async",
@@ -207,6 +258,7 @@ const RUNS: [Run; 9] = [
         role: Role::Client,
         args: &["--async"],
         exclude: NO_DEFLATE,
+        deflate: None,
     },
 ];
 
@@ -450,7 +502,7 @@ fn run_server(
         "echo_server",
         Command::new(&examples.of(run.adapter)?.echo_server)
             .arg("127.0.0.1:0")
-            .args(run.args)
+            .args(run.program_args(options))
             .stdout(Stdio::piped()),
     )?;
     let port = server.listening_port(Duration::from_secs(30))?;
@@ -510,7 +562,7 @@ fn run_client(
         "autobahn_client",
         Command::new(&examples.of(run.adapter)?.autobahn_client)
             .args([format!("ws://127.0.0.1:{port}"), AGENT.to_owned()])
-            .args(run.args)
+            .args(run.program_args(options))
             .stdout(client_log.try_clone()?)
             .stderr(client_log),
     )?;

@@ -283,7 +283,7 @@ pub struct Connection<S> {
     expired: Option<Expired>,
     /// permessage-deflate, when negotiated.
     #[cfg(feature = "deflate")]
-    deflate: Option<alloc::boxed::Box<crate::deflate::Deflate>>,
+    deflate: Option<crate::deflate::Deflate>,
 }
 
 impl Connection<Server> {
@@ -320,16 +320,15 @@ impl<S: Side> Connection<S> {
     }
 
     /// Turns on permessage-deflate with the parameters the handshake
-    /// agreed (see [`crate::deflate`]). Received compressed messages need
-    /// an inflate window: use
-    /// [`receive_with_window`](Self::receive_with_window).
+    /// agreed (see [`crate::deflate`]). Compressed messages are sent with
+    /// [`send_with`](Self::send_with) and received with
+    /// [`receive_inflating`](Self::receive_inflating).
     #[cfg(feature = "deflate")]
     #[must_use]
     pub fn with_deflate(mut self, params: crate::deflate::DeflateParams) -> Self {
-        use crate::deflate::{Compressor, Deflate, Inflater};
         // Each end compresses with its own parameters and inflates with
         // the peer's.
-        let (ours_reset, ours_bits, peer_reset, peer_bits) = match S::ROLE {
+        let (own_resets, own_window_bits, peer_resets, peer_window_bits) = match S::ROLE {
             Role::Server => (
                 params.server_no_context_takeover,
                 params.server_max_window_bits,
@@ -343,16 +342,18 @@ impl<S: Side> Connection<S> {
                 params.server_max_window_bits,
             ),
         };
-        self.deflate = Some(alloc::boxed::Box::new(Deflate {
-            inflater: Inflater::new(peer_reset),
-            compressor: Compressor::new(params.level(), ours_reset, ours_bits),
+        self.deflate = Some(crate::deflate::Deflate {
             min_size: params.min_size(),
-            peer_window_bits: peer_bits,
-        }));
+            own_window_bits,
+            own_resets,
+            peer_window_bits,
+            peer_resets,
+            level: params.level(),
+        });
         self
     }
 
-    /// The inflate window [`receive_with_window`](Self::receive_with_window)
+    /// The inflate window [`receive_inflating`](Self::receive_inflating)
     /// needs, in bytes: 0 without permessage-deflate.
     pub fn inflate_window_size(&self) -> usize {
         #[cfg(feature = "deflate")]
@@ -360,6 +361,35 @@ impl<S: Side> Connection<S> {
             return crate::deflate::window_size(deflate.peer_window_bits);
         }
         0
+    }
+
+    /// The window this end may compress with, in bits, and whether it must
+    /// reset its compressor after each message (no context takeover):
+    /// what a [`Compressor`](crate::deflate::Compressor) made for this
+    /// connection should be sized for. `None` without permessage-deflate.
+    #[cfg(feature = "deflate")]
+    pub fn compression_window(&self) -> Option<(u8, bool)> {
+        self.deflate.map(|d| (d.own_window_bits, d.own_resets))
+    }
+
+    /// The compression level this end configured; `None` without
+    /// permessage-deflate.
+    #[cfg(feature = "deflate")]
+    pub fn compression_level(&self) -> Option<u8> {
+        self.deflate.map(|d| d.level)
+    }
+
+    /// A compressor of its own for this connection, sized for the window
+    /// it agreed to, when it is one that keeps context. `None` without
+    /// permessage-deflate, or when this end agreed to no context takeover:
+    /// then nothing outlives a message, and a compressor shared by the
+    /// thread ([`Context::Reset`](crate::deflate::Context::Reset), at
+    /// [`compression_level`](Self::compression_level)) serves it.
+    #[cfg(all(feature = "deflate", feature = "alloc"))]
+    pub fn own_compressor(&self) -> Option<crate::deflate::Compressor<alloc::vec::Vec<u8>>> {
+        use crate::deflate::{Compressor, Context};
+        let deflate = self.deflate.filter(|d| !d.own_resets)?;
+        Some(Compressor::new(deflate.own_window_bits, deflate.level, Context::Kept))
     }
 
     /// Which end this is.

@@ -113,6 +113,13 @@ fn exceeds(total: u64, len: u64, limit: u64) -> bool {
     total.checked_add(len).is_none_or(|sum| sum > limit)
 }
 
+/// The decompressor and window lent to one receive call.
+#[cfg(feature = "deflate")]
+type Inflate<'b, 'i> = Option<(&'i mut crate::deflate::Inflater, &'b mut [u8])>;
+/// Nothing to inflate with, without the `deflate` feature.
+#[cfg(not(feature = "deflate"))]
+type Inflate<'b, 'i> = core::marker::PhantomData<(&'b mut [u8], &'i ())>;
+
 impl<S: Side> Connection<S> {
     /// Processes bytes read from the peer.
     ///
@@ -131,22 +138,62 @@ impl<S: Side> Connection<S> {
     /// matching code is queued for [`poll_transmit`](Self::poll_transmit)
     /// and this and every later call return the error.
     pub fn receive<'b>(&mut self, buf: &'b mut [u8]) -> Result<Received<'b>, ProtocolError> {
-        self.receive_with_window(buf, &mut [])
+        self.receive_lent(buf, Inflate::default())
     }
 
     /// Like [`receive`](Self::receive), with permessage-deflate: compressed
-    /// messages are inflated into `window`, and their chunks borrow it.
+    /// messages are inflated by `inflater` into `window`, and their chunks
+    /// borrow the window.
     ///
-    /// `window` is the decompressor's history: pass the same bytes on every
-    /// call, [`inflate_window_size`](Self::inflate_window_size) long (a
-    /// power of two). Without it a compressed message fails the connection
-    /// with 1011. Without the `deflate` feature no message is compressed
-    /// and `window` is never used (pass an empty one): the same call works
-    /// with and without the feature.
-    pub fn receive_with_window<'b>(
+    /// Both are the decompressor's memory: lend the same ones on every
+    /// call while the peer's context lasts (see
+    /// [`inflater_idle`](Self::inflater_idle)), with the window
+    /// [`inflate_window_size`](Self::inflate_window_size) long (a power of
+    /// two). A compressed message received with a smaller window fails the
+    /// connection with 1011.
+    #[cfg(feature = "deflate")]
+    pub fn receive_inflating<'b>(
         &mut self,
         buf: &'b mut [u8],
+        inflater: &mut crate::deflate::Inflater,
         window: &'b mut [u8],
+    ) -> Result<Received<'b>, ProtocolError> {
+        self.receive_lent(buf, Some((inflater, window)))
+    }
+
+    /// Whether the next [`receive_inflating`](Self::receive_inflating)
+    /// on `buf` (the unread bytes) may inflate: a compressed message is in
+    /// progress, or `buf` starts with a frame that has RSV1 set. Callers
+    /// that give the inflate window back between messages make it ready
+    /// when this says so.
+    pub fn needs_inflater(&self, buf: &[u8]) -> bool {
+        if !self.deflate_enabled() {
+            return false;
+        }
+        if self.inbound.message.is_some_and(|m| m.compressed) {
+            return true;
+        }
+        // Between frames, RSV1 is the first byte's bit 6.
+        self.inbound.frame.is_none()
+            && buf.first().is_some_and(|b| b & crate::frame::RSV1 << 4 != 0)
+    }
+
+    /// Whether the inflater and its window hold nothing the connection
+    /// still needs: no compressed message is in progress and the peer
+    /// starts each message afresh (or the extension is off). The caller
+    /// may then give them back, or lend them to another connection.
+    pub fn inflater_idle(&self) -> bool {
+        #[cfg(feature = "deflate")]
+        if let Some(deflate) = &self.deflate {
+            return deflate.peer_resets && !self.inbound.message.is_some_and(|m| m.compressed);
+        }
+        true
+    }
+
+    fn receive_lent<'b>(
+        &mut self,
+        buf: &'b mut [u8],
+        inflate: Inflate<'b, '_>,
     ) -> Result<Received<'b>, ProtocolError> {
         if let Some(error) = self.failure {
             return Err(error);
@@ -154,13 +201,13 @@ impl<S: Side> Connection<S> {
         if self.expired.is_some() {
             return Ok(nothing(0));
         }
-        self.receive_inner(buf, window).map_err(|error| self.fail(error))
+        self.receive_inner(buf, inflate).map_err(|error| self.fail(error))
     }
 
     fn receive_inner<'b>(
         &mut self,
         buf: &'b mut [u8],
-        window: &'b mut [u8],
+        inflate: Inflate<'b, '_>,
     ) -> Result<Received<'b>, ProtocolError> {
         if self.close_received {
             // RFC 6455 section 1.4: after the peer's Close, whatever else
@@ -168,7 +215,7 @@ impl<S: Side> Connection<S> {
             return Ok(nothing(buf.len()));
         }
         if let Some(frame) = self.inbound.frame {
-            return self.deliver_any(buf, window, 0, frame);
+            return self.deliver_any(buf, inflate, 0, frame);
         }
         let Some((header, header_len)) = FrameHeader::decode(buf)? else {
             return Ok(nothing(0));
@@ -184,22 +231,25 @@ impl<S: Side> Connection<S> {
             return self.receive_control(buf, &header, header_len);
         }
         let frame = self.start_data_frame(&header)?;
-        self.deliver_any(buf, window, header_len, frame)
+        self.deliver_any(buf, inflate, header_len, frame)
     }
 
     /// Hands out payload: inflated for a compressed message, else as is.
     fn deliver_any<'b>(
         &mut self,
         buf: &'b mut [u8],
-        window: &'b mut [u8],
+        inflate: Inflate<'b, '_>,
         start: usize,
         frame: FrameProgress,
     ) -> Result<Received<'b>, ProtocolError> {
         #[cfg(feature = "deflate")]
         if self.inbound.message.is_some_and(|m| m.compressed) {
-            return self.deliver_inflated(buf, window, start, frame);
+            let Some((inflater, window)) = inflate else {
+                return Err(ProtocolError::InflateWindow);
+            };
+            return self.deliver_inflated(buf, inflater, window, start, frame);
         }
-        let _ = window;
+        let _ = inflate;
         self.deliver(buf, start, frame)
     }
 
@@ -378,12 +428,13 @@ impl<S: Side> Connection<S> {
     fn deliver_inflated<'b>(
         &mut self,
         buf: &'b mut [u8],
+        inflater: &mut crate::deflate::Inflater,
         window: &'b mut [u8],
         start: usize,
         mut frame: FrameProgress,
     ) -> Result<Received<'b>, ProtocolError> {
         use crate::deflate::{TAIL, window_size};
-        let Some(deflate) = self.deflate.as_mut() else { return Err(ProtocolError::InflateWindow) };
+        let Some(deflate) = self.deflate else { return Err(ProtocolError::InflateWindow) };
         let Some(message) = self.inbound.message.as_mut() else {
             return Err(ProtocolError::UnexpectedContinuation);
         };
@@ -402,7 +453,7 @@ impl<S: Side> Connection<S> {
             self.inbound.frame = if frame.remaining == 0 { None } else { Some(frame) };
             return Ok(nothing(start));
         }
-        let step = deflate.inflater.inflate(input, window)?;
+        let step = inflater.inflate(input, window)?;
         let mut consumed = start;
         if at_tail {
             message.tail_fed += step.used;
@@ -438,7 +489,9 @@ impl<S: Side> Connection<S> {
         self.inbound.frame = if frame_over { None } else { Some(frame) };
         if complete {
             self.inbound.message = None;
-            deflate.inflater.end_message();
+            if deflate.peer_resets {
+                inflater.release();
+            }
         }
         if produced == 0 && !complete {
             return Ok(nothing(consumed));

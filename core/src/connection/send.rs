@@ -65,7 +65,9 @@ impl<S: Side> Connection<S> {
     /// frames are masked with fresh keys.
     ///
     /// Text must be valid UTF-8. On error nothing is written and the
-    /// connection is unchanged.
+    /// connection is unchanged. The message goes uncompressed even with
+    /// permessage-deflate on (which the extension allows): see
+    /// [`send_with`](Self::send_with).
     ///
     /// ```
     /// use barews::config::Config;
@@ -89,10 +91,6 @@ impl<S: Side> Connection<S> {
         }
         if kind == DataKind::Text && utf8::validate(payload).is_err() {
             return Err(SendError::InvalidUtf8);
-        }
-        #[cfg(feature = "deflate")]
-        if self.deflate.as_ref().is_some_and(|d| payload.len() >= d.min_size) {
-            return self.send_compressed(kind, payload, out);
         }
         let fragment = self.config.fragment_size().map_or(payload.len(), |size| size.max(1));
         let frames = || {
@@ -119,19 +117,54 @@ impl<S: Side> Connection<S> {
         Ok(written)
     }
 
+    /// Like [`send`](Self::send), compressing the message with
+    /// `compressor` when permessage-deflate is on and the message is at
+    /// least the configured minimum size: the frames (at most the fragment
+    /// size each) carry RSV1 on the first.
+    ///
+    /// The compressor keeps to this connection's agreed window, and is
+    /// reset after the message when this end agreed to no context
+    /// takeover. One that keeps context ([`Context::Kept`]) must serve
+    /// this connection only; one that does not ([`Context::Reset`]) can
+    /// serve any number.
+    ///
+    /// [`Context::Kept`]: crate::deflate::Context::Kept
+    /// [`Context::Reset`]: crate::deflate::Context::Reset
+    #[cfg(feature = "deflate")]
+    pub fn send_with<M: AsRef<[u8]> + AsMut<[u8]>>(
+        &mut self,
+        kind: DataKind,
+        payload: &[u8],
+        out: &mut [u8],
+        compressor: &mut crate::deflate::Compressor<M>,
+    ) -> Result<usize, SendError> {
+        if !self.compresses(payload.len()) {
+            return self.send(kind, payload, out);
+        }
+        self.check_can_send()?;
+        if self.sending.is_some() {
+            return Err(SendError::MessageInProgress);
+        }
+        if kind == DataKind::Text && utf8::validate(payload).is_err() {
+            return Err(SendError::InvalidUtf8);
+        }
+        self.send_compressed(kind, payload, out, compressor)
+    }
+
     /// Compresses a whole message (permessage-deflate) and writes it as
     /// frames of at most the fragment size, RSV1 on the first. The
     /// compressed bytes are produced at the end of `out` and moved into
     /// place behind their headers.
     #[cfg(feature = "deflate")]
-    fn send_compressed(
+    fn send_compressed<M: AsRef<[u8]> + AsMut<[u8]>>(
         &mut self,
         kind: DataKind,
         payload: &[u8],
         out: &mut [u8],
+        compressor: &mut crate::deflate::Compressor<M>,
     ) -> Result<usize, SendError> {
-        let Some(deflate) = self.deflate.as_mut() else { return Err(SendError::Closed) };
-        let bound = deflate.compressor.bound(payload.len());
+        let Some(deflate) = self.deflate else { return Err(SendError::Closed) };
+        let bound = crate::deflate::Compressor::<M>::bound(payload.len());
         let fragment = self.config.fragment_size().unwrap_or(usize::MAX).max(1);
         let max_header = Self::frame_len(usize::MAX >> 1) - (usize::MAX >> 1);
         let required = bound
@@ -144,7 +177,10 @@ impl<S: Side> Connection<S> {
             return Err(SendError::BufferTooSmall { required });
         }
         let area = out.len() - bound;
-        let compressed = deflate.compressor.compress_message(payload, &mut out[area..])?;
+        let compressed = compressor.compress(payload, &mut out[area..], deflate.own_window_bits)?;
+        if deflate.own_resets {
+            compressor.reset();
+        }
         let count = compressed.div_ceil(fragment).max(1);
         let mut written = 0;
         let mut source = area;
@@ -279,7 +315,8 @@ impl<S: Side> Connection<S> {
         Ok((written, PayloadMask { key: header.mask, offset: 0 }))
     }
 
-    /// Whether [`send`](Self::send) would compress a `len`-byte message.
+    /// Whether [`send_with`](Self::send_with) would compress a `len`-byte
+    /// message.
     pub(crate) fn compresses(&self, len: usize) -> bool {
         #[cfg(feature = "deflate")]
         return self.deflate.as_ref().is_some_and(|d| len >= d.min_size);

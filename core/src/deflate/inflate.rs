@@ -1,7 +1,6 @@
 //! Streaming decompression into the caller's wrapping window.
 
 use crate::error::ProtocolError;
-use alloc::boxed::Box;
 use core::ops::Range;
 use miniz_oxide::inflate::TINFLStatus;
 use miniz_oxide::inflate::core::{DecompressorOxide, decompress_with_limit, inflate_flags};
@@ -10,14 +9,44 @@ use miniz_oxide::inflate::core::{DecompressorOxide, decompress_with_limit, infla
 /// payload before inflating it.
 pub(crate) const TAIL: [u8; 4] = [0x00, 0x00, 0xff, 0xff];
 
-/// The inflater of one direction: the decompressor's state and where its
-/// next output goes in the caller's window. The window itself is the LZ77
-/// history, so it must be the same bytes on every call.
-pub(crate) struct Inflater {
-    state: Box<DecompressorOxide>,
+/// Where the decompressor's state is kept: on the heap (made when a
+/// compressed message starts, given back when the peer's context ends)
+/// with an allocator, inline without one.
+#[cfg(feature = "alloc")]
+type Held = alloc::boxed::Box<DecompressorOxide>;
+#[cfg(not(feature = "alloc"))]
+type Held = DecompressorOxide;
+
+/// Fresh decompressor state.
+fn fresh() -> Held {
+    Held::default()
+}
+
+/// The decompressor of one connection, the caller's like the inflate
+/// window it writes into, and lent with it to each
+/// [`Connection::receive_inflating`](crate::connection::Connection::receive_inflating).
+///
+/// The window is the LZ77 history, so both must stay with the connection
+/// while the peer's context lasts: for the whole connection with context
+/// takeover, for one message when the peer resets after each
+/// ([`Connection::inflater_idle`](crate::connection::Connection::inflater_idle)
+/// says when they may be given back or reused by another connection). It
+/// holds about 10 KiB of state while in use (boxed with the `alloc`
+/// feature, and then nothing while idle).
+#[derive(Default)]
+pub struct Inflater {
+    state: Option<Held>,
+    /// Where the next output goes in the window.
     pos: usize,
-    /// The peer resets its compressor after each message.
-    reset_each_message: bool,
+}
+
+impl core::fmt::Debug for Inflater {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Inflater")
+            .field("active", &self.state.is_some())
+            .field("pos", &self.pos)
+            .finish()
+    }
 }
 
 /// One decompression step.
@@ -31,8 +60,22 @@ pub(crate) struct Step {
 }
 
 impl Inflater {
-    pub(crate) fn new(reset_each_message: bool) -> Self {
-        Inflater { state: Box::default(), pos: 0, reset_each_message }
+    /// An inflater holding no state yet.
+    pub const fn new() -> Self {
+        Inflater { state: None, pos: 0 }
+    }
+
+    /// Whether it holds decompressor state (a message or the peer's
+    /// context is in it).
+    pub const fn is_active(&self) -> bool {
+        self.state.is_some()
+    }
+
+    /// Forgets everything: the state is given back (with an allocator)
+    /// and the next message starts with no history.
+    pub fn release(&mut self) {
+        self.state = None;
+        self.pos = 0;
     }
 
     /// Decompresses from `input` into `window`, contiguously from the
@@ -46,10 +89,11 @@ impl Inflater {
         if !window.len().is_power_of_two() || self.pos >= window.len() {
             return Err(ProtocolError::InflateWindow);
         }
+        let state = self.state.get_or_insert_with(fresh);
         let room = window.len() - self.pos;
         let flags = inflate_flags::TINFL_FLAG_HAS_MORE_INPUT;
         let (status, used, written) =
-            decompress_with_limit(&mut self.state, input, window, self.pos, room, flags);
+            decompress_with_limit(state, input, window, self.pos, room, flags);
         let output = self.pos..self.pos + written;
         self.pos = (self.pos + written) % window.len();
         let more_output = match status {
@@ -58,20 +102,11 @@ impl Inflater {
             // The peer ended its DEFLATE stream (a final block). What
             // follows starts a new stream over the same history.
             TINFLStatus::Done => {
-                *self.state = DecompressorOxide::new();
+                *state = fresh();
                 false
             }
             _ => return Err(ProtocolError::InvalidCompressedData),
         };
         Ok(Step { used, output, more_output })
-    }
-
-    /// A message ended: without context takeover, the next one starts
-    /// with no history.
-    pub(crate) fn end_message(&mut self) {
-        if self.reset_each_message {
-            *self.state = DecompressorOxide::new();
-            self.pos = 0;
-        }
     }
 }

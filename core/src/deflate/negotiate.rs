@@ -42,6 +42,19 @@ impl DeflateConfig {
         }
     }
 
+    /// No context takeover either way ([`new`](Self::new) otherwise): a
+    /// server decides it for both ends, a client asks for it. No
+    /// compression state then outlives a message on either end, so a
+    /// connection holds none while idle: its messages are compressed by a
+    /// compressor shared with other connections
+    /// ([`Context::Reset`](super::Context::Reset)), and the inflater and
+    /// its window are needed only while a message arrives. The price is
+    /// the ratio on similar messages, which context takeover exploits.
+    /// The pick for a server with many connections.
+    pub const fn without_context_takeover() -> Self {
+        Self::new().with_server_no_context_takeover(true).with_client_no_context_takeover(true)
+    }
+
     /// Ask (or, as a server, decide) that the server resets its compressor
     /// after every message.
     #[must_use]

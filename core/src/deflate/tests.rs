@@ -21,6 +21,7 @@ fn receive_all<S: Side>(
     chunk: usize,
 ) -> Result<Vec<(DataKind, Vec<u8>)>, ProtocolError> {
     let mut window = vec![0u8; 1 << 15];
+    let mut inflater = Inflater::new();
     let mut buf = Vec::new();
     let mut read = 0;
     let mut messages = Vec::new();
@@ -30,7 +31,7 @@ fn receive_all<S: Side>(
         buf.extend_from_slice(&input[read..read + n]);
         read += n;
         loop {
-            let received = conn.receive_with_window(&mut buf, &mut window)?;
+            let received = conn.receive_inflating(&mut buf, &mut inflater, &mut window)?;
             let consumed = received.consumed;
             let event = received.event.is_some();
             if let Some(Event::Data { kind, payload, first, last }) = received.event {
@@ -53,6 +54,11 @@ fn receive_all<S: Side>(
 
 fn client() -> Connection<crate::connection::Client<impl FnMut() -> [u8; 4]>> {
     Connection::client(Config::new(), || [1, 2, 3, 4]).with_deflate(params(DeflateConfig::new()))
+}
+
+/// A compressor that keeps context, for one connection.
+fn own() -> Compressor<Vec<u8>> {
+    Compressor::new(15, 1, Context::Kept)
 }
 
 fn hello() -> Vec<(DataKind, Vec<u8>)> {
@@ -102,13 +108,14 @@ fn hello_compresses_to_the_rfc_bytes_then_to_a_shorter_back_reference() {
     let mut server = Connection::server(Config::new())
         .with_deflate(params(DeflateConfig::new().with_min_size(0)));
     let mut out = [0u8; 128];
-    let n = server.send(DataKind::Text, b"Hello", &mut out).unwrap();
+    let mut compressor = own();
+    let n = server.send_with(DataKind::Text, b"Hello", &mut out, &mut compressor).unwrap();
     assert_eq!(&out[..n], [0xc1, 0x07, 0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00]);
     let mut wire = out[..n].to_vec();
     // The second is a back-reference into the first: shorter than the
     // first, whatever exact bits the compressor picks (RFC 7692's example
     // uses 5 payload bytes).
-    let n = server.send(DataKind::Text, b"Hello", &mut out).unwrap();
+    let n = server.send_with(DataKind::Text, b"Hello", &mut out, &mut compressor).unwrap();
     assert!(n <= 7, "{:02x?}", &out[..n]);
     wire.extend_from_slice(&out[..n]);
     let both = vec![(DataKind::Text, b"Hello".to_vec()), (DataKind::Text, b"Hello".to_vec())];
@@ -136,8 +143,8 @@ fn a_compression_bomb_ends_in_1009_with_bounded_memory() {
     let mut sender = Connection::server(Config::new()).with_deflate(params(DeflateConfig::new()));
     let zeros = vec![0u8; 4 << 20];
     let mut out = vec![0u8; (4 << 20) + 4096];
-    let n = sender.send(DataKind::Binary, &zeros, &mut out).unwrap();
-    assert!(n < 20 * 1024, "compressed to {n} bytes");
+    let n = sender.send_with(DataKind::Binary, &zeros, &mut out, &mut own()).unwrap();
+    assert!(n < zeros.len() / 100, "compressed to {n} bytes");
     let mut receiver = Connection::client(Config::new().with_max_message_len(64 * 1024), || [0; 4])
         .with_deflate(params(DeflateConfig::new()));
     assert_eq!(receive_all(&mut receiver, &out[..n], 4096), Err(ProtocolError::MessageTooLarge));
@@ -161,14 +168,24 @@ fn invalid_utf8_inside_compressed_text_fails_with_1007() {
     let mut sender = Connection::server(Config::new()).with_deflate(params(DeflateConfig::new()));
     let mut out = [0u8; 256];
     // Binary on the wire, then the opcode is switched to text.
-    let n = sender.send(DataKind::Binary, b"valid prefix then \xff bad byte", &mut out).unwrap();
+    let bad = b"valid prefix then \xff bad byte";
+    let n = sender.send_with(DataKind::Binary, bad, &mut out, &mut own()).unwrap();
     out[0] = (out[0] & 0xF0) | 0x1;
     assert_eq!(receive_all(&mut client(), &out[..n], 3), Err(ProtocolError::InvalidUtf8));
 }
 
 /// Messages sent with `sender` arrive intact at `receiver`, at every
-/// chunking.
+/// chunking, compressed with a compressor of each kind: one per
+/// connection that keeps context, and one shared by both directions that
+/// does not.
 fn round_trip(sender_config: DeflateConfig, fragment: Option<usize>) {
+    for context in [Context::Kept, Context::Reset] {
+        round_trip_with(sender_config, fragment, context);
+    }
+}
+
+fn round_trip_with(sender_config: DeflateConfig, fragment: Option<usize>, context: Context) {
+    let mut shared = Compressor::new(15, 1, Context::Reset);
     let messages: Vec<(DataKind, Vec<u8>)> = vec![
         (DataKind::Text, "κόσμε, ".repeat(200).into_bytes()),
         (DataKind::Binary, (0..70_000u32).map(|i| (i * 7 % 251) as u8).collect()),
@@ -182,10 +199,13 @@ fn round_trip(sender_config: DeflateConfig, fragment: Option<usize>) {
     let mut client =
         Connection::client(Config::new().with_fragment_size(fragment), || [9, 8, 7, 6])
             .with_deflate(agreed);
+    let (bits, _) = client.compression_window().unwrap();
+    let mut compressor = Compressor::new(bits, 1, context);
+    let compressor = if context == Context::Kept { &mut compressor } else { &mut shared };
     let mut wire = Vec::new();
     for (kind, payload) in &messages {
         let mut out = vec![0u8; payload.len() * 2 + 1024];
-        let n = client.send(*kind, payload, &mut out).unwrap();
+        let n = client.send_with(*kind, payload, &mut out, compressor).unwrap();
         wire.extend_from_slice(&out[..n]);
     }
     for chunk in [1, 7, 1000, usize::MAX] {
@@ -199,10 +219,13 @@ fn round_trip(sender_config: DeflateConfig, fragment: Option<usize>) {
     // Server to client.
     let mut server =
         Connection::server(Config::new().with_fragment_size(fragment)).with_deflate(agreed);
+    let (bits, _) = server.compression_window().unwrap();
+    let mut compressor = Compressor::new(bits, 1, context);
+    let compressor = if context == Context::Kept { &mut compressor } else { &mut shared };
     let mut wire = Vec::new();
     for (kind, payload) in &messages {
         let mut out = vec![0u8; payload.len() * 2 + 1024];
-        let n = server.send(*kind, payload, &mut out).unwrap();
+        let n = server.send_with(*kind, payload, &mut out, compressor).unwrap();
         wire.extend_from_slice(&out[..n]);
     }
     for chunk in [1, 13, usize::MAX] {
@@ -245,12 +268,12 @@ fn the_send_buffer_check_leaves_everything_unchanged() {
     let mut small = [0xAAu8; 16];
     let payload = vec![b'x'; 1000];
     let Err(crate::connection::SendError::BufferTooSmall { required }) =
-        server.send(DataKind::Binary, &payload, &mut small)
+        server.send_with(DataKind::Binary, &payload, &mut small, &mut own())
     else {
         panic!("expected BufferTooSmall")
     };
     assert!(required > 16);
     assert_eq!(small, [0xAA; 16]);
     let mut out = vec![0u8; required];
-    assert!(server.send(DataKind::Binary, &payload, &mut out).is_ok());
+    assert!(server.send_with(DataKind::Binary, &payload, &mut out, &mut own()).is_ok());
 }

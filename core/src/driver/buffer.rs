@@ -34,7 +34,12 @@ impl Buffer for alloc::vec::Vec<u8> {
     const GROWS: bool = true;
 
     fn grow(&mut self, len: usize) -> bool {
-        if self.len() < len {
+        if self.is_empty() && self.capacity() < len {
+            // Zeroed memory from the allocator: pages the operating
+            // system hands out zeroed are not written until used (an
+            // inflate window only as far as data has passed through it).
+            *self = alloc::vec![0; len];
+        } else if self.len() < len {
             self.resize(len, 0);
         }
         true

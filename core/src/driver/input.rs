@@ -17,8 +17,12 @@ pub struct Input<B> {
     end: usize,
     /// How large a growable buffer may grow while reads keep filling it.
     max_len: usize,
-    /// The inflate window for permessage-deflate (empty without it).
+    /// The inflate window for permessage-deflate (empty without it, and,
+    /// when growable, while the peer's context is empty).
     window: B,
+    /// The decompressor writing into `window`.
+    #[cfg(feature = "deflate")]
+    inflater: crate::deflate::Inflater,
     /// An event found but held back until the frames owed before it
     /// (the Close reply) are written.
     ready: Option<EventAt>,
@@ -48,6 +52,8 @@ impl<B: Buffer> Input<B> {
             end: 0,
             max_len,
             window,
+            #[cfg(feature = "deflate")]
+            inflater: crate::deflate::Inflater::new(),
             ready: None,
             eof: false,
             closing_since: None,
@@ -106,6 +112,16 @@ impl<B: Buffer> Input<B> {
     /// Records that the transport's input ended (a read returned 0).
     pub fn ended(&mut self) {
         self.eof = true;
+    }
+
+    /// Whether permessage-deflate state is held: decompressor state or a
+    /// non-empty inflate window.
+    pub fn holds_inflate_state(&self) -> bool {
+        #[cfg(feature = "deflate")]
+        if self.inflater.is_active() {
+            return true;
+        }
+        !self.window.as_ref().is_empty()
     }
 
     /// Whether the transport's input has ended.
@@ -170,10 +186,16 @@ impl<B: Buffer> Input<B> {
             if conn.has_pending_transmit() && !output.pending().is_empty() {
                 return Ok(Action::Write);
             }
+            #[cfg(feature = "deflate")]
+            self.prepare_inflater(conn);
             let input = span(self.buf.as_ref());
             let window = span(self.window.as_ref());
             let bytes = self.buf.as_mut().get_mut(self.start..self.end).unwrap_or_default();
-            let Ok(received) = conn.receive_with_window(bytes, self.window.as_mut()) else {
+            #[cfg(feature = "deflate")]
+            let received = conn.receive_inflating(bytes, &mut self.inflater, self.window.as_mut());
+            #[cfg(not(feature = "deflate"))]
+            let received = conn.receive(bytes);
+            let Ok(received) = received else {
                 // The connection failed; its Close is queued.
                 continue;
             };
@@ -209,6 +231,25 @@ impl<B: Buffer> Input<B> {
             let deadline = if C::TICKS { conn.poll_timeout() } else { None };
             self.waited = true;
             return Ok(Action::Read { deadline });
+        }
+    }
+
+    /// Gives the decompressor and a growable window back while the peer's
+    /// context is empty (it starts each message afresh and no compressed
+    /// message is in progress), and makes the window ready when the next
+    /// frame may need it.
+    #[cfg(feature = "deflate")]
+    fn prepare_inflater<S: Side>(&mut self, conn: &Connection<S>) {
+        if !conn.deflate_enabled() {
+            return;
+        }
+        if conn.inflater_idle() && !self.window.as_ref().is_empty() {
+            // The connection gave the decompressor's state back already.
+            self.window.shrink(0);
+        }
+        let size = conn.inflate_window_size();
+        if self.window.as_ref().len() < size && conn.needs_inflater(self.unread()) {
+            self.window.grow(size);
         }
     }
 

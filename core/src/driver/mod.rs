@@ -193,9 +193,11 @@ impl<S: Side, B: Buffer> Driver<S, B> {
     }
 
     /// A driver over `rx` and `tx` (at least [`MIN_BUFFER`] bytes each),
-    /// with the inflate `window` permessage-deflate needs (empty without
-    /// it: see [`Connection::inflate_window_size`]) and the growth
-    /// [`Limits`] of growable storage.
+    /// with the inflate `window` permessage-deflate needs (see
+    /// [`Connection::inflate_window_size`]; growable storage may start
+    /// empty: it grows when a compressed message arrives, and is given
+    /// back between messages when the peer resets its context) and the
+    /// growth [`Limits`] of growable storage.
     pub fn with_limits(
         conn: Connection<S>,
         rx: B,
@@ -309,6 +311,19 @@ impl<S: Side, B: Buffer> Driver<S, B> {
     /// Queues data of an outgoing message; see [`Output::send`].
     pub fn send(&mut self, kind: DataKind, payload: &[u8], fin: bool) -> Result<Queued, SendError> {
         self.output.send(&mut self.conn, kind, payload, fin)
+    }
+
+    /// Queues data of an outgoing message, compressing a whole one with
+    /// `compressor`; see [`Output::send_with`].
+    #[cfg(feature = "deflate")]
+    pub fn send_with<M: AsRef<[u8]> + AsMut<[u8]>>(
+        &mut self,
+        kind: DataKind,
+        payload: &[u8],
+        fin: bool,
+        compressor: &mut crate::deflate::Compressor<M>,
+    ) -> Result<Queued, SendError> {
+        self.output.send_with(&mut self.conn, kind, payload, fin, compressor)
     }
 
     /// Queues a whole message; see [`Output::send_message`].

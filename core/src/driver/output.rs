@@ -151,16 +151,14 @@ impl<B: Buffer> Output<B> {
     /// is checked as UTF-8 (a piece may end inside a character, the last
     /// may not) before any byte of the piece is queued; frames are cut at
     /// the configured [`fragment_size`](crate::config::Config::fragment_size);
-    /// a whole message is compressed when permessage-deflate is on; a
-    /// client masks with a fresh key per frame. Control frames the
-    /// connection owes go out between frames.
+    /// a client masks with a fresh key per frame. Control frames the
+    /// connection owes go out between frames. Nothing is compressed here
+    /// (see `send_with`, feature `deflate`).
     ///
     /// When the buffer fills, the call takes what fits and says so
     /// ([`Queued::complete`] false): write out [`pending`](Self::pending)
     /// and call again with the rest of the same payload (same `kind` and
-    /// `fin`). A compressed message is queued all at once or not at all:
-    /// [`SendError::BufferTooSmall`] when even an empty buffer cannot hold
-    /// it. On error nothing of the piece is queued.
+    /// `fin`). On error nothing of the piece is queued.
     pub fn send<S: Side>(
         &mut self,
         conn: &mut Connection<S>,
@@ -172,9 +170,6 @@ impl<B: Buffer> Output<B> {
             return Err(SendError::Closed);
         }
         if self.streaming.is_none() {
-            if fin && !conn.is_sending_message() && conn.compresses(payload.len()) {
-                return self.send_compressed(conn, kind, payload);
-            }
             conn.check_data(kind, payload, fin)?;
             if B::GROWS && payload.len() <= fragment_size(conn) {
                 // Where speed counts more than code size: a piece that is
@@ -185,6 +180,62 @@ impl<B: Buffer> Output<B> {
             self.streaming = Some(Streaming { kind, fin, unframed, frame_left: 0, mask: None });
         }
         self.stream(conn, payload)
+    }
+
+    /// Like [`send`](Self::send), compressing with `compressor` a whole
+    /// message (or a message's only piece) when permessage-deflate is on
+    /// and the message reaches the configured minimum size (see
+    /// [`Connection::send_with`] for which compressor may serve which
+    /// connections). A compressed message is queued all at once or not at
+    /// all: [`SendError::BufferTooSmall`] when even an empty buffer cannot
+    /// hold it. Pieces of a message sent one by one go uncompressed.
+    #[cfg(feature = "deflate")]
+    pub fn send_with<S: Side, M: AsRef<[u8]> + AsMut<[u8]>>(
+        &mut self,
+        conn: &mut Connection<S>,
+        kind: DataKind,
+        payload: &[u8],
+        fin: bool,
+        compressor: &mut crate::deflate::Compressor<M>,
+    ) -> Result<Queued, SendError> {
+        let whole = fin && self.streaming.is_none() && !conn.is_sending_message();
+        if self.shut || !whole || !conn.compresses(payload.len()) {
+            return self.send(conn, kind, payload, fin);
+        }
+        let mut want = payload.len().saturating_add(crate::frame::MAX_HEADER_LEN);
+        loop {
+            match conn.send_with(kind, payload, self.room(want), compressor) {
+                Ok(n) => {
+                    self.end += n;
+                    return Ok(Queued { taken: payload.len(), complete: true });
+                }
+                // Growable storage makes room for what the encoder asks.
+                Err(SendError::BufferTooSmall { required }) if required > want => want = required,
+                Err(SendError::BufferTooSmall { required }) => {
+                    return if self.pending().is_empty() {
+                        Err(SendError::BufferTooSmall { required })
+                    } else {
+                        Ok(Queued { taken: 0, complete: false })
+                    };
+                }
+                Err(error) => return Err(error),
+            }
+        }
+    }
+
+    /// Queues a whole message compressed with `compressor`:
+    /// [`send_with`](Self::send_with) with `fin`, refused as
+    /// [`send_message`](Self::send_message) is.
+    #[cfg(feature = "deflate")]
+    pub fn send_message_with<S: Side, M: AsRef<[u8]> + AsMut<[u8]>>(
+        &mut self,
+        conn: &mut Connection<S>,
+        kind: DataKind,
+        payload: &[u8],
+        compressor: &mut crate::deflate::Compressor<M>,
+    ) -> Result<Queued, SendError> {
+        self.check_no_message_in_progress(conn)?;
+        self.send_with(conn, kind, payload, true, compressor)
     }
 
     /// Queues a whole message: [`send`](Self::send) with `fin`, refused
@@ -257,35 +308,6 @@ impl<B: Buffer> Output<B> {
             Err(SendError::MessageInProgress)
         } else {
             Ok(())
-        }
-    }
-
-    /// A whole message compressed by the connection (permessage-deflate),
-    /// which also fragments it: queued all at once, or not at all.
-    fn send_compressed<S: Side>(
-        &mut self,
-        conn: &mut Connection<S>,
-        kind: DataKind,
-        payload: &[u8],
-    ) -> Result<Queued, SendError> {
-        let mut want = payload.len().saturating_add(crate::frame::MAX_HEADER_LEN);
-        loop {
-            match conn.send(kind, payload, self.room(want)) {
-                Ok(n) => {
-                    self.end += n;
-                    return Ok(Queued { taken: payload.len(), complete: true });
-                }
-                // Growable storage makes room for what the encoder asks.
-                Err(SendError::BufferTooSmall { required }) if required > want => want = required,
-                Err(SendError::BufferTooSmall { required }) => {
-                    return if self.pending().is_empty() {
-                        Err(SendError::BufferTooSmall { required })
-                    } else {
-                        Ok(Queued { taken: 0, complete: false })
-                    };
-                }
-                Err(error) => return Err(error),
-            }
         }
     }
 

@@ -405,7 +405,8 @@ fn an_inflated_chunk_is_lent_from_the_window() {
     let mut sender = Connection::client(Config::new(), || [3; 4]).with_deflate(params);
     let text = "compress me ".repeat(50);
     let mut wire = vec![0u8; 1024];
-    let n = sender.send(DataKind::Text, text.as_bytes(), &mut wire).unwrap();
+    let mut compressor = crate::deflate::Compressor::new(15, 1, crate::deflate::Context::Kept);
+    let n = sender.send_with(DataKind::Text, text.as_bytes(), &mut wire, &mut compressor).unwrap();
     wire.truncate(n);
     assert_ne!(wire[0] & 0x40, 0, "RSV1: compressed");
     let conn = Connection::server(Config::new()).with_deflate(params);
@@ -419,6 +420,45 @@ fn an_inflated_chunk_is_lent_from_the_window() {
         message.extend_from_slice(payload);
     }
     assert_eq!(message, text.as_bytes());
+}
+
+#[cfg(feature = "deflate")]
+#[test]
+fn the_inflate_window_is_held_only_while_the_peers_context_lasts() {
+    use crate::deflate::{Compressor, Context, DeflateConfig};
+    for peer_resets in [false, true] {
+        let offer = "permessage-deflate; client_max_window_bits";
+        let config = DeflateConfig::new().with_client_no_context_takeover(peer_resets);
+        let params = config.accept_offer([offer]).unwrap();
+        let mut sender = Connection::client(Config::new(), || [3; 4]).with_deflate(params);
+        let mut compressor = Compressor::new(15, 1, Context::Reset);
+        let text = "compress me ".repeat(50);
+        let mut wire = vec![0u8; 1024];
+        let n =
+            sender.send_with(DataKind::Text, text.as_bytes(), &mut wire, &mut compressor).unwrap();
+        wire.truncate(n);
+        let conn = Connection::server(Config::new()).with_deflate(params);
+        // Growable storage, empty to start with.
+        let mut driver =
+            Driver::with_limits(conn, vec![0; 256], vec![0; 256], Vec::new(), Limits::FIXED)
+                .unwrap();
+        assert!(!driver.input().holds_inflate_state());
+        // One compressed message, then a plain one that makes the driver
+        // poll again after the first is handed out.
+        wire.extend_from_slice(&[0x81, 0x80, 0, 0, 0, 0]);
+        let t = run(&mut driver, &wire, usize::MAX, usize::MAX, |_, _, _| {});
+        let mut received = Vec::new();
+        for event in &t.events {
+            let Owned::Data { payload, .. } = event else { panic!() };
+            received.extend_from_slice(payload);
+        }
+        assert_eq!(received, text.as_bytes());
+        assert_eq!(
+            driver.input().holds_inflate_state(),
+            !peer_resets,
+            "peer resets: {peer_resets}"
+        );
+    }
 }
 
 #[test]

@@ -1,0 +1,258 @@
+//! Compressing outgoing messages: LZ77 over a history no larger than the
+//! negotiated window, written with DEFLATE's fixed Huffman code, or as
+//! stored blocks when that is smaller.
+//!
+//! The [`Compressor`] is the caller's: it lives in memory the caller gives
+//! it and is lent to each send. One that keeps context belongs to one
+//! connection; one that does not ([`Context::Reset`]) can serve every
+//! connection of a thread, whatever each negotiated, since an end may
+//! always compress a message on its own (context takeover is allowed,
+//! never required) and the window is applied per message.
+
+mod encode;
+mod matcher;
+
+use crate::BufferTooSmall;
+use encode::{BitWriter, end_fixed_block_with_sync, start_fixed_block, stored_len, write_stored};
+use matcher::{Behind, Effort, Heads, write_symbols};
+
+/// Whether a [`Compressor`] remembers earlier messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Context {
+    /// It keeps the end of what it sent as history for the next message
+    /// (context takeover): better ratio on similar messages, and memory
+    /// for the history held by each connection.
+    Kept,
+    /// Each message is compressed on its own: no history is held, so one
+    /// compressor can be shared by many connections.
+    Reset,
+}
+
+/// Sizes and effort for a level.
+#[derive(Debug, Clone, Copy)]
+struct Tuning {
+    /// Bits of the hash table (2 bytes per bucket).
+    hash_bits: u8,
+    /// The most history kept, in bits (capped by the window).
+    history_bits: u8,
+    effort: Effort,
+}
+
+const fn tuning(level: u8) -> Tuning {
+    match level {
+        0..=3 => Tuning {
+            hash_bits: 12,
+            history_bits: 13,
+            effort: Effort { skip_on_misses: true, index_inside_matches: false },
+        },
+        4..=6 => Tuning {
+            hash_bits: 13,
+            history_bits: 14,
+            effort: Effort { skip_on_misses: false, index_inside_matches: true },
+        },
+        _ => Tuning {
+            hash_bits: 14,
+            history_bits: 15,
+            effort: Effort { skip_on_misses: false, index_inside_matches: true },
+        },
+    }
+}
+
+/// A permessage-deflate compressor in memory the caller provides: a hash
+/// table sized by the level and, when it keeps context, a history of at
+/// most 2^window bits bytes (less at low levels). See
+/// [`memory_size`](Self::memory_size).
+///
+/// ```
+/// use barews::deflate::{Compressor, Context};
+///
+/// let mut compressor = Compressor::new(9, 1, Context::Kept);
+/// assert_eq!(compressor.memory().len(), Compressor::<Vec<u8>>::memory_size(9, 1, Context::Kept));
+/// let mut out = vec![0; Compressor::<Vec<u8>>::bound(12)];
+/// let n = compressor.compress(b"Hello Hello!", &mut out, 9)?;
+/// assert!(n < 12);
+/// # Ok::<(), barews::BufferTooSmall>(())
+/// ```
+#[derive(Debug)]
+pub struct Compressor<M> {
+    memory: M,
+    level: u8,
+    context: Context,
+    tuning: Tuning,
+    /// How much history the memory holds at most.
+    history_cap: usize,
+    /// How much history it holds now.
+    history_len: usize,
+    /// The stream position of the next byte (wrapping).
+    position: u32,
+}
+
+impl<M: AsRef<[u8]> + AsMut<[u8]>> Compressor<M> {
+    /// The memory a compressor needs for windows of up to `window_bits`
+    /// (8-15), `level` (0-9) and `context`: 8 KiB of hash table at levels
+    /// 1-3 (16 KiB at 4-6, 32 KiB at 7-9), plus, when it keeps context,
+    /// a history of 2^`window_bits` bytes, at most 8 KiB at levels 1-3
+    /// (16 KiB at 4-6). Level 0 stores and needs none.
+    pub const fn memory_size(window_bits: u8, level: u8, context: Context) -> usize {
+        if level == 0 {
+            return 0;
+        }
+        let tuning = tuning(level);
+        let history = match context {
+            Context::Kept => history_cap(window_bits, tuning.history_bits),
+            Context::Reset => 0,
+        };
+        (2usize << tuning.hash_bits) + history
+    }
+
+    /// A compressor over `memory`, which must hold
+    /// [`memory_size`](Self::memory_size) bytes (zeroed or not: any
+    /// content is safe).
+    pub fn in_memory(
+        memory: M,
+        window_bits: u8,
+        level: u8,
+        context: Context,
+    ) -> Result<Self, BufferTooSmall> {
+        let required = Self::memory_size(window_bits, level, context);
+        if memory.as_ref().len() < required {
+            return Err(BufferTooSmall { required });
+        }
+        Ok(Self::over(memory, window_bits, level, context))
+    }
+
+    /// A compressor over `memory`, already checked to be large enough.
+    fn over(memory: M, window_bits: u8, level: u8, context: Context) -> Self {
+        let tuning = tuning(level);
+        let history_cap = match context {
+            Context::Kept if level > 0 => history_cap(window_bits, tuning.history_bits),
+            _ => 0,
+        };
+        Compressor {
+            memory,
+            level: if level > 9 { 9 } else { level },
+            context,
+            tuning,
+            history_cap,
+            history_len: 0,
+            position: 0,
+        }
+    }
+
+    /// The memory it works in.
+    pub fn memory(&self) -> &M {
+        &self.memory
+    }
+
+    /// Whether it keeps context between messages.
+    pub const fn context(&self) -> Context {
+        self.context
+    }
+
+    /// The compression level (0-9).
+    pub const fn level(&self) -> u8 {
+        self.level
+    }
+
+    /// The most bytes [`compress`](Self::compress) writes for a `len`-byte
+    /// message: the size of `len` bytes in stored blocks.
+    pub const fn bound(len: usize) -> usize {
+        stored_len(len)
+    }
+
+    /// Forgets earlier messages: the next one is compressed on its own.
+    pub fn reset(&mut self) {
+        self.history_len = 0;
+    }
+
+    /// Compresses a whole message into `out` as RFC 7692 section 7.2.1
+    /// asks: raw DEFLATE ending at a byte boundary with the `00 00 ff ff`
+    /// of the final empty block removed. No back-reference reaches more
+    /// than 2^`window_bits` bytes back (8-15; the window the receiver
+    /// agreed to). `out` must hold [`bound`](Self::bound) bytes; nothing
+    /// changes when it does not.
+    pub fn compress(
+        &mut self,
+        payload: &[u8],
+        out: &mut [u8],
+        window_bits: u8,
+    ) -> Result<usize, BufferTooSmall> {
+        let required = Self::bound(payload.len());
+        if out.len() < required {
+            return Err(BufferTooSmall { required });
+        }
+        let out = &mut out[..required];
+        let written = if self.level == 0 {
+            None
+        } else {
+            let heads_len = 2usize << self.tuning.hash_bits;
+            let (heads, history) = self.memory.as_mut().split_at_mut(heads_len);
+            let mut heads = Heads { bytes: heads, bits: self.tuning.hash_bits };
+            let mut w = BitWriter::new(out);
+            start_fixed_block(&mut w);
+            let behind = Behind {
+                history: &history[..self.history_len],
+                position: self.position,
+                max_distance: 1usize << window_bits.clamp(8, 15),
+            };
+            write_symbols(&mut w, &mut heads, &behind, payload, self.tuning.effort, required);
+            end_fixed_block_with_sync(&mut w);
+            w.finish().filter(|&n| n <= required)
+        };
+        let written = match written {
+            Some(n) => n,
+            None => write_stored(payload, out),
+        };
+        self.remember(payload);
+        Ok(written)
+    }
+
+    /// Keeps the end of what was just compressed as history, and moves
+    /// the stream position past it.
+    // Stream positions wrap by design.
+    #[allow(clippy::cast_possible_truncation)]
+    fn remember(&mut self, payload: &[u8]) {
+        self.position = self.position.wrapping_add(payload.len() as u32);
+        if self.history_cap == 0 {
+            return;
+        }
+        let heads_len = 2usize << self.tuning.hash_bits;
+        let history = &mut self.memory.as_mut()[heads_len..heads_len + self.history_cap];
+        let cap = self.history_cap;
+        if payload.len() >= cap {
+            history.copy_from_slice(&payload[payload.len() - cap..]);
+            self.history_len = cap;
+        } else {
+            let keep = (cap - payload.len()).min(self.history_len);
+            history.copy_within(self.history_len - keep..self.history_len, 0);
+            history[keep..keep + payload.len()].copy_from_slice(payload);
+            self.history_len = keep + payload.len();
+        }
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl Compressor<alloc::vec::Vec<u8>> {
+    /// A compressor in memory of its own (zeroed, on the heap): see
+    /// [`memory_size`](Self::memory_size).
+    pub fn new(window_bits: u8, level: u8, context: Context) -> Self {
+        let memory = alloc::vec![0; Self::memory_size(window_bits, level, context)];
+        Self::over(memory, window_bits, level, context)
+    }
+}
+
+/// History bytes for a window and a level's cap.
+const fn history_cap(window_bits: u8, level_bits: u8) -> usize {
+    let bits = if window_bits < level_bits { window_bits } else { level_bits };
+    let bits = if bits < 8 {
+        8
+    } else if bits > 15 {
+        15
+    } else {
+        bits
+    };
+    1 << bits
+}
+
+#[cfg(test)]
+mod tests;
