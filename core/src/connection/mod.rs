@@ -326,6 +326,16 @@ impl<S: Side> Connection<S> {
     #[cfg(feature = "deflate")]
     #[must_use]
     pub fn with_deflate(mut self, params: crate::deflate::DeflateParams) -> Self {
+        self.enable_deflate(params);
+        self
+    }
+
+    /// [`with_deflate`](Self::with_deflate) on a connection in place: for
+    /// a caller that made the connection (and the driver around it) before
+    /// its opening handshake agreed to the extension. Call it before any
+    /// frame is sent or received.
+    #[cfg(feature = "deflate")]
+    pub fn enable_deflate(&mut self, params: crate::deflate::DeflateParams) {
         // Each end compresses with its own parameters and inflates with
         // the peer's.
         let (own_resets, own_window_bits, peer_resets, peer_window_bits) = match S::ROLE {
@@ -350,7 +360,6 @@ impl<S: Side> Connection<S> {
             peer_resets,
             level: params.level(),
         });
-        self
     }
 
     /// The inflate window [`receive_inflating`](Self::receive_inflating)

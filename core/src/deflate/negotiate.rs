@@ -79,8 +79,10 @@ impl DeflateConfig {
     }
 
     /// As a client: offer `client_max_window_bits` with this value (or
-    /// without one for `None`); as a server: the largest client window to
-    /// accept when the client offers the parameter.
+    /// without one for `None`); as a server: the largest window the client
+    /// may compress with. A server given a value under 15 declines offers
+    /// without the parameter, whose client would use 15 bits (RFC 7692
+    /// section 7.1.2.2): its inflate window is sized for the value.
     #[must_use]
     pub const fn with_client_max_window_bits(mut self, bits: Option<u8>) -> Self {
         self.client_max_window_bits = match bits {
@@ -107,6 +109,23 @@ impl DeflateConfig {
     /// The compression level.
     pub const fn level(&self) -> u8 {
         self.level
+    }
+
+    /// The largest window the server may compress with, in bits.
+    pub const fn server_max_window_bits(&self) -> u8 {
+        self.server_max_window_bits
+    }
+
+    /// The client window bits to offer (a client) or the largest client
+    /// window to accept (a server); `None`: not limited.
+    pub const fn client_max_window_bits(&self) -> Option<u8> {
+        self.client_max_window_bits
+    }
+
+    /// Whether no context takeover is asked for (or decided) for the
+    /// server, and for the client.
+    pub const fn no_context_takeover(&self) -> (bool, bool) {
+        (self.server_no_context_takeover, self.client_no_context_takeover)
     }
 
     /// The size below which messages are sent uncompressed.
@@ -169,6 +188,8 @@ impl DeflateConfig {
             };
             let ours = self.client_max_window_bits.unwrap_or(15);
             let client_bits = match offer.client_max_window_bits {
+                // The client would compress with 15 bits.
+                Bits::Absent if ours < 15 => return None,
                 Bits::Absent => 15,
                 Bits::NoValue => ours,
                 Bits::Value(bits) => bits.min(ours),
@@ -449,6 +470,25 @@ mod tests {
             response(&limited, &["permessage-deflate; client_max_window_bits"]).as_deref(),
             Some("permessage-deflate; client_max_window_bits=10")
         );
+    }
+
+    #[test]
+    fn a_server_that_caps_the_clients_window_declines_a_client_that_cannot_be_capped() {
+        let limited = DeflateConfig::new().with_client_max_window_bits(Some(9));
+        // Without the parameter the client compresses with 15 bits.
+        assert_eq!(response(&limited, &["permessage-deflate"]), None);
+        assert_eq!(
+            response(
+                &limited,
+                &["permessage-deflate", "permessage-deflate; client_max_window_bits"]
+            )
+            .as_deref(),
+            Some("permessage-deflate; client_max_window_bits=9")
+        );
+        let shared = DeflateConfig::without_context_takeover();
+        assert_eq!(shared.no_context_takeover(), (true, true));
+        assert_eq!(limited.client_max_window_bits(), Some(9));
+        assert_eq!(limited.server_max_window_bits(), 15);
     }
 
     #[test]

@@ -326,6 +326,18 @@ impl<S: Side, B: Buffer> Driver<S, B> {
         self.output.send_with(&mut self.conn, kind, payload, fin, compressor)
     }
 
+    /// Queues a whole message, compressed with `compressor`; see
+    /// [`Output::send_message_with`].
+    #[cfg(feature = "deflate")]
+    pub fn send_message_with<M: AsRef<[u8]> + AsMut<[u8]>>(
+        &mut self,
+        kind: DataKind,
+        payload: &[u8],
+        compressor: &mut crate::deflate::Compressor<M>,
+    ) -> Result<Queued, SendError> {
+        self.output.send_message_with(&mut self.conn, kind, payload, compressor)
+    }
+
     /// Queues a whole message; see [`Output::send_message`].
     pub fn send_message(&mut self, kind: DataKind, payload: &[u8]) -> Result<Queued, SendError> {
         self.output.send_message(&mut self.conn, kind, payload)

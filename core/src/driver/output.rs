@@ -187,8 +187,9 @@ impl<B: Buffer> Output<B> {
     /// and the message reaches the configured minimum size (see
     /// [`Connection::send_with`] for which compressor may serve which
     /// connections). A compressed message is queued all at once or not at
-    /// all: [`SendError::BufferTooSmall`] when even an empty buffer cannot
-    /// hold it. Pieces of a message sent one by one go uncompressed.
+    /// all; one that even an empty buffer of fixed storage cannot hold is
+    /// sent uncompressed instead, in pieces as [`send`](Self::send) does.
+    /// Pieces of a message sent one by one go uncompressed.
     #[cfg(feature = "deflate")]
     pub fn send_with<S: Side, M: AsRef<[u8]> + AsMut<[u8]>>(
         &mut self,
@@ -211,6 +212,11 @@ impl<B: Buffer> Output<B> {
                 }
                 // Growable storage makes room for what the encoder asks.
                 Err(SendError::BufferTooSmall { required }) if required > want => want = required,
+                // Storage that cannot grow sends what does not fit
+                // compressed as it is (the extension allows it), in pieces.
+                Err(SendError::BufferTooSmall { .. }) if !B::GROWS && self.pending().is_empty() => {
+                    return self.send(conn, kind, payload, fin);
+                }
                 Err(SendError::BufferTooSmall { required }) => {
                     return if self.pending().is_empty() {
                         Err(SendError::BufferTooSmall { required })

@@ -494,3 +494,47 @@ fn a_server_sends_a_payload_in_place_behind_a_queued_header_and_a_client_does_no
     assert_eq!(output.send_in_place(&mut client.conn, DataKind::Binary, &payload, true), Ok(false));
     assert!(client.pending().is_empty());
 }
+
+#[cfg(feature = "deflate")]
+#[test]
+fn a_compressed_message_too_large_for_fixed_storage_goes_uncompressed_in_pieces() {
+    use crate::deflate::{Compressor, Context, DeflateConfig};
+    let params =
+        DeflateConfig::new().accept_offer(["permessage-deflate; client_max_window_bits"]).unwrap();
+    let conn = Connection::server(Config::new()).with_deflate(params);
+    let (mut rx, mut tx) = ([0u8; 256], [0u8; 256]);
+    let mut driver = Driver::new(conn, &mut rx[..], &mut tx[..]).unwrap();
+    let mut compressor = Compressor::new(15, 1, Context::Kept);
+    // Random bytes do not compress; 600 of them cannot fit 256 bytes.
+    let mut seed = 7u32;
+    let payload: Vec<u8> = (0..600)
+        .map(|_| {
+            seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            seed.to_le_bytes()[2]
+        })
+        .collect();
+    let mut wire = Vec::new();
+    let mut rest = &payload[..];
+    loop {
+        let queued = driver.send_with(DataKind::Binary, rest, true, &mut compressor).unwrap();
+        rest = &rest[queued.taken..];
+        wire.extend_from_slice(driver.pending());
+        let n = driver.pending().len();
+        driver.wrote(n);
+        if queued.complete {
+            break;
+        }
+    }
+    assert_eq!(wire[0] & 0x40, 0, "not compressed: no RSV1");
+    let mut client = Connection::client(Config::new(), || [0; 4]).with_deflate(params);
+    let mut received = Vec::new();
+    let mut at = 0;
+    while at < wire.len() {
+        let r = client.receive(&mut wire[at..]).unwrap();
+        at += r.consumed;
+        if let Some(Event::Data { payload, .. }) = r.event {
+            received.extend_from_slice(payload);
+        }
+    }
+    assert_eq!(received, payload);
+}

@@ -38,7 +38,18 @@ struct Tuning {
     effort: Effort,
 }
 
-const fn tuning(level: u8) -> Tuning {
+/// The level's tuning for windows of `window_bits`: no more than two
+/// buckets per position of the largest window.
+const fn tuning(level: u8, window_bits: u8) -> Tuning {
+    let mut tuning = level_tuning(level);
+    let cap = clamp_bits(window_bits) + 1;
+    if tuning.hash_bits > cap {
+        tuning.hash_bits = cap;
+    }
+    tuning
+}
+
+const fn level_tuning(level: u8) -> Tuning {
     match level {
         0..=3 => Tuning {
             hash_bits: 12,
@@ -89,15 +100,16 @@ pub struct Compressor<M> {
 
 impl<M: AsRef<[u8]> + AsMut<[u8]>> Compressor<M> {
     /// The memory a compressor needs for windows of up to `window_bits`
-    /// (8-15), `level` (0-9) and `context`: 8 KiB of hash table at levels
-    /// 1-3 (16 KiB at 4-6, 32 KiB at 7-9), plus, when it keeps context,
-    /// a history of 2^`window_bits` bytes, at most 8 KiB at levels 1-3
+    /// (8-15), `level` (0-9) and `context`: a hash table of 8 KiB at
+    /// levels 1-3 (16 KiB at 4-6, 32 KiB at 7-9), no more than 4 bytes per
+    /// byte of window (2 KiB for 9 bits), plus, when it keeps context, a
+    /// history of 2^`window_bits` bytes, at most 8 KiB at levels 1-3
     /// (16 KiB at 4-6). Level 0 stores and needs none.
     pub const fn memory_size(window_bits: u8, level: u8, context: Context) -> usize {
         if level == 0 {
             return 0;
         }
-        let tuning = tuning(level);
+        let tuning = tuning(level, window_bits);
         let history = match context {
             Context::Kept => history_cap(window_bits, tuning.history_bits),
             Context::Reset => 0,
@@ -123,7 +135,7 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Compressor<M> {
 
     /// A compressor over `memory`, already checked to be large enough.
     fn over(memory: M, window_bits: u8, level: u8, context: Context) -> Self {
-        let tuning = tuning(level);
+        let tuning = tuning(level, window_bits);
         let history_cap = match context {
             Context::Kept if level > 0 => history_cap(window_bits, tuning.history_bits),
             _ => 0,
@@ -193,7 +205,7 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Compressor<M> {
             let behind = Behind {
                 history: &history[..self.history_len],
                 position: self.position,
-                max_distance: 1usize << window_bits.clamp(8, 15),
+                max_distance: 1usize << clamp_bits(window_bits),
             };
             write_symbols(&mut w, &mut heads, &behind, payload, self.tuning.effort, required);
             end_fixed_block_with_sync(&mut w);
@@ -243,15 +255,19 @@ impl Compressor<alloc::vec::Vec<u8>> {
 
 /// History bytes for a window and a level's cap.
 const fn history_cap(window_bits: u8, level_bits: u8) -> usize {
-    let bits = if window_bits < level_bits { window_bits } else { level_bits };
-    let bits = if bits < 8 {
+    let bits = clamp_bits(window_bits);
+    1 << if bits < level_bits { bits } else { level_bits }
+}
+
+/// Window bits within DEFLATE's 8-15.
+const fn clamp_bits(bits: u8) -> u8 {
+    if bits < 8 {
         8
     } else if bits > 15 {
         15
     } else {
         bits
-    };
-    1 << bits
+    }
 }
 
 #[cfg(test)]

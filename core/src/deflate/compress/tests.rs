@@ -163,14 +163,14 @@ fn memory_follows_window_level_and_context() {
     let size = Compressor::<&mut [u8]>::memory_size;
     assert_eq!(size(15, 1, Context::Reset), 8 * 1024);
     assert_eq!(size(15, 1, Context::Kept), 16 * 1024);
-    assert_eq!(size(9, 1, Context::Kept), 8 * 1024 + 512);
+    assert_eq!(size(9, 1, Context::Kept), 2 * 1024 + 512);
     assert_eq!(size(15, 9, Context::Kept), 64 * 1024);
     assert_eq!(size(15, 0, Context::Kept), 0);
 }
 
 #[test]
 fn a_borrowed_slice_works_as_memory() {
-    let mut memory = [0u8; 8 * 1024 + 512];
+    let mut memory = [0u8; 2 * 1024 + 512];
     let mut compressor = Compressor::in_memory(&mut memory[..], 9, 1, Context::Kept).unwrap();
     let message = corpus()[3].clone();
     let mut out = vec![0u8; Compressor::<&mut [u8]>::bound(message.len())];
