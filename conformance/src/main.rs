@@ -1,6 +1,6 @@
 //! `barews-conformance autobahn [server|client|all] [--docker|--native]
 //! [--image NAME] [--runs RUN,…] [--native-runs RUN,…] [--cases PATTERN,…]
-//! [--update-expected] [--timeout-minutes N] [--deflate-mode per-connection|shared]`
+//! [--update-expected] [--timeout-minutes N] [--deflate-mode per-connection|shared] [--full-deflate]`
 
 use barews_conformance::autobahn::{self, Choice, DeflateMode, Options, Roles};
 use std::process::ExitCode;
@@ -8,7 +8,7 @@ use std::time::Duration;
 
 const USAGE: &str = "usage: barews-conformance autobahn [server|client|all] [--docker|--native] \
 [--image NAME] [--runs RUN,...] [--native-runs RUN,...] [--cases PATTERN,...] [--update-expected] \
-[--timeout-minutes N] [--deflate-mode per-connection|shared]
+[--timeout-minutes N] [--deflate-mode per-connection|shared] [--full-deflate]
 
   --docker             wstest in a Docker container: the image named with --image, else the
                        official image (present or pulled), else one built here once
@@ -21,7 +21,8 @@ const USAGE: &str = "usage: barews-conformance autobahn [server|client|all] [--d
   --deflate-mode MODE  permessage-deflate in every run that has it: per-connection (context
                        takeover, a compressor per connection) or shared (no context takeover,
                        the programs' --deflate-shared); by default the std runs use
-                       per-connection and the tokio runs shared";
+                       per-connection and the tokio runs shared
+  --full-deflate       every permessage-deflate case in runs that sample them (tokio-client)";
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
@@ -39,6 +40,7 @@ fn main() -> ExitCode {
         update_expected: false,
         run_timeout: Duration::from_secs(30 * 60),
         deflate_mode: None,
+        full_deflate: false,
     };
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -64,6 +66,7 @@ fn main() -> ExitCode {
                 Some(list) => options.cases = list.split(',').map(str::to_owned).collect(),
                 None => return usage(),
             },
+            "--full-deflate" => options.full_deflate = true,
             "--deflate-mode" => match args.next().as_deref().and_then(DeflateMode::parse) {
                 Some(mode) => options.deflate_mode = Some(mode),
                 None => return usage(),

@@ -11,6 +11,8 @@
 //! runtime); the default is tokio's multi-thread runtime with one worker
 //! per CPU. `--stream N` reads through an N-byte buffer and echoes each
 //! chunk as a fragment as soon as it arrives, never assembling a message.
+//! `--read-buffer N` starts each connection's read buffer at N bytes (it
+//! still doubles while reads fill it).
 //! Built with the `deflate` feature, it accepts permessage-deflate: with
 //! context takeover and a compressor per connection, or, with
 //! `--deflate-shared`, without context takeover either way (which it
@@ -29,13 +31,14 @@ use tokio::net::{TcpListener, TcpStream};
 fn main() -> std::io::Result<()> {
     let mut args = std::env::args().skip(1);
     let addr = args.next().unwrap_or_else(|| "127.0.0.1:9001".to_owned());
-    let (mut threads, mut stream_buffer, mut shared) = (None, None, false);
+    let (mut threads, mut stream_buffer, mut read_buffer, mut shared) = (None, None, None, false);
     while let Some(flag) = args.next() {
         let mut number =
             || args.next().and_then(|v| v.parse::<usize>().ok()).unwrap_or_else(|| usage());
         match flag.as_str() {
             "--threads" => threads = Some(number()),
             "--stream" => stream_buffer = Some(number()),
+            "--read-buffer" => read_buffer = Some(number()),
             "--deflate-shared" if cfg!(feature = "deflate") => shared = true,
             _ => usage(),
         }
@@ -47,6 +50,7 @@ fn main() -> std::io::Result<()> {
         }
         None => tokio::runtime::Builder::new_multi_thread().enable_all().build()?,
     };
+    let serving = Serving { stream_buffer, read_buffer, deflate_shared: shared };
     runtime.block_on(async move {
         let listener = TcpListener::bind(&addr).await?;
         println!("echo server listening on ws://{}", listener.local_addr()?);
@@ -59,7 +63,7 @@ fn main() -> std::io::Result<()> {
             let Ok((stream, _)) = accepted else { continue };
             let shutdown = shutdown.clone();
             tokio::spawn(async move {
-                if let Err(error) = serve(stream, stream_buffer, shared, &shutdown).await {
+                if let Err(error) = serve(stream, serving, &shutdown).await {
                     match error {
                         // Normal ends, peers that break the protocol, and
                         // port probes that connect and leave.
@@ -80,18 +84,30 @@ fn main() -> std::io::Result<()> {
 }
 
 fn usage() -> ! {
-    eprintln!("usage: echo_server ADDR [--threads N] [--stream BYTES] [--deflate-shared]");
+    eprintln!(
+        "usage: echo_server ADDR [--threads N] [--stream BYTES] [--read-buffer BYTES] [--deflate-shared]"
+    );
     std::process::exit(2);
 }
 
-async fn serve(
-    stream: TcpStream,
+/// How a connection is served.
+#[derive(Debug, Clone, Copy)]
+struct Serving {
+    /// Echo chunks as they arrive through a buffer of this size.
     stream_buffer: Option<usize>,
-    shared: bool,
-    shutdown: &Shutdown,
-) -> Result<(), Error> {
+    /// The read buffer's initial size.
+    read_buffer: Option<usize>,
+    /// permessage-deflate without context takeover.
+    deflate_shared: bool,
+}
+
+async fn serve(stream: TcpStream, serving: Serving, shutdown: &Shutdown) -> Result<(), Error> {
+    let Serving { stream_buffer, read_buffer, deflate_shared: shared } = serving;
     stream.set_nodelay(true)?;
     let mut options = ServerOptions::default();
+    if let Some(size) = read_buffer {
+        options.socket.read_buffer_size = size;
+    }
     #[cfg(feature = "deflate")]
     {
         use barews::deflate::DeflateConfig;

@@ -62,6 +62,7 @@ options:
   --conns A,B,..       connection counts, each at most 19000 (default: 5000,10000)
   --before-server PATH an earlier barews-tokio echo_server (built with --features deflate),
                        measured as barews-before
+  --read-buffer N      barews-tokio's read buffer starts at N bytes (its --read-buffer)
   --echo-server PATH   barews-tokio's echo_server example built with --features deflate
                        (default: examples/echo_server next to this binary)
   --serve-ratchet ADDR (internal) run the ratchet echo server on ADDR";
@@ -130,7 +131,12 @@ impl Server {
     }
 
     /// Starts a fresh server process listening on a port of 127.0.0.1.
-    fn start(self, echo_server: &Path, before: &Path) -> Result<ServerProcess, String> {
+    fn start(
+        self,
+        echo_server: &Path,
+        before: &Path,
+        read_buffer: Option<&str>,
+    ) -> Result<ServerProcess, String> {
         let (program, mut args) = match self {
             Server::Ratchet => (
                 std::env::current_exe().map_err(|e| e.to_string())?,
@@ -156,6 +162,9 @@ impl Server {
         if self == Server::BarewsTokioShared {
             args.push("--deflate-shared");
         }
+        if let (Some(size), Server::BarewsTokio | Server::BarewsTokioShared) = (read_buffer, self) {
+            args.extend(["--read-buffer", size]);
+        }
         ServerProcess::start(&program, &args, START_TIMEOUT)
     }
 }
@@ -164,6 +173,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut servers = Server::ALL[..3].to_vec();
     let mut before = PathBuf::new();
+    let mut read_buffer: Option<String> = None;
     let mut counts = vec![5_000, 10_000];
     let mut echo_server = std::env::current_exe()
         .ok()
@@ -187,6 +197,9 @@ fn main() -> ExitCode {
             "--echo-server" => {
                 echo_server = PathBuf::from(value);
                 Some(())
+            }
+            "--read-buffer" => {
+                value.parse::<usize>().ok().map(|_| read_buffer = Some(value.into()))
             }
             "--before-server" => {
                 before = PathBuf::from(value);
@@ -213,7 +226,8 @@ fn main() -> ExitCode {
     for &server in &servers {
         for &count in &counts {
             let (server_name, mode) = server.columns();
-            let row = runtime.block_on(measure(server, count, &echo_server, &before));
+            let started = server.start(&echo_server, &before, read_buffer.as_deref());
+            let row = runtime.block_on(measure(server, count, started));
             all_ok &= row.ok;
             println!("| {server_name} | {mode} | {count} | {} |", row.cells);
             let _ = std::io::stdout().flush();
@@ -264,12 +278,12 @@ impl Tally {
 /// Starts a fresh `server`, opens `count` connections that each echo
 /// one compressed message, reads the server's RSS before and after, and
 /// checks that every connection still echoes.
-async fn measure(server: Server, count: usize, echo_server: &Path, before: &Path) -> Row {
+async fn measure(server: Server, count: usize, started: Result<ServerProcess, String>) -> Row {
     let (first, again) = match (phase_messages(0), phase_messages(1_000)) {
         (Ok(first), Ok(again)) => (first, again),
         (Err(error), _) | (_, Err(error)) => return Row::not_measured(&error),
     };
-    let mut process = match server.start(echo_server, before) {
+    let mut process = match started {
         Ok(process) => process,
         Err(error) => return Row::not_measured(&format!("{}: {error}", server.name())),
     };

@@ -98,10 +98,15 @@ fn barews_row(name: &str, deflate: Option<DeflateConfig>) -> Row {
         setup,
         sent,
         received,
-        caller: format!(
-            "inflate window {} (given back between messages when the peer resets){shared_note}",
-            kib(i64::try_from(window_len).unwrap_or(0))
-        ),
+        caller: if window_len == 0 {
+            "the read and write buffers".into()
+        } else {
+            format!(
+                "inflate window {}, held while the peer's context lasts (one message when it \
+                 resets){shared_note}",
+                kib(i64::try_from(window_len).unwrap_or(0))
+            )
+        },
     }
 }
 

@@ -68,6 +68,8 @@ pub struct Options {
     /// permessage-deflate's mode for every run whose adapter has it, in
     /// place of each run's own.
     pub deflate_mode: Option<DeflateMode>,
+    /// Run every permessage-deflate case in runs that sample them.
+    pub full_deflate: bool,
 }
 
 /// How the programs under test use permessage-deflate.
@@ -150,6 +152,11 @@ impl Run {
     /// The mode this run uses with `options`.
     fn deflate_mode(&self, options: &Options) -> Option<DeflateMode> {
         self.deflate.map(|own| options.deflate_mode.unwrap_or(own))
+    }
+
+    /// The case patterns this run leaves out with `options`.
+    fn excluded(&self, options: &Options) -> &'static [&'static str] {
+        if options.full_deflate && self.exclude == DEFLATE_SAMPLE { &[] } else { self.exclude }
     }
 
     /// The program's arguments: the run's, and the mode's flag.
@@ -369,7 +376,7 @@ fn wanted_runs(options: &Options) -> Vec<&'static Run> {
         })
         .filter(|run| options.only.is_empty() || options.only.iter().any(|name| name == run.name))
         .filter(|run| {
-            let empty = left_out(&options.cases, run.exclude);
+            let empty = left_out(&options.cases, run.excluded(options));
             if empty {
                 println!("skipping {}: every case asked for is left out of this run", run.name);
             }
@@ -510,7 +517,7 @@ fn run_server(
         "outdir": outdir,
         "servers": [{ "agent": AGENT, "url": format!("ws://127.0.0.1:{port}") }],
         "cases": options.cases,
-        "exclude-cases": run.exclude,
+        "exclude-cases": run.excluded(options),
         "exclude-agent-cases": {},
     });
     let spec_path = outdir.join("spec.json");
@@ -541,7 +548,7 @@ fn run_client(
         "url": format!("ws://127.0.0.1:{port}"),
         "outdir": outdir,
         "cases": options.cases,
-        "exclude-cases": run.exclude,
+        "exclude-cases": run.excluded(options),
         "exclude-agent-cases": {},
     });
     let spec_path = outdir.join("spec.json");

@@ -38,10 +38,15 @@ struct Tuning {
     effort: Effort,
 }
 
-/// The level's tuning for windows of `window_bits`: no more than two
-/// buckets per position of the largest window.
-const fn tuning(level: u8, window_bits: u8) -> Tuning {
+/// The level's tuning for windows of `window_bits` and `context`: a
+/// compressor shared by many connections (one that keeps no context) gets
+/// a four times larger hash table, as it is paid for once per thread; no
+/// table has more than two buckets per position of the largest window.
+const fn tuning(level: u8, window_bits: u8, context: Context) -> Tuning {
     let mut tuning = level_tuning(level);
+    if let Context::Reset = context {
+        tuning.hash_bits += 2;
+    }
     let cap = clamp_bits(window_bits) + 1;
     if tuning.hash_bits > cap {
         tuning.hash_bits = cap;
@@ -52,17 +57,17 @@ const fn tuning(level: u8, window_bits: u8) -> Tuning {
 const fn level_tuning(level: u8) -> Tuning {
     match level {
         0..=3 => Tuning {
-            hash_bits: 12,
+            hash_bits: 11,
             history_bits: 13,
             effort: Effort { skip_on_misses: true, index_inside_matches: false },
         },
         4..=6 => Tuning {
-            hash_bits: 13,
+            hash_bits: 12,
             history_bits: 14,
             effort: Effort { skip_on_misses: false, index_inside_matches: true },
         },
         _ => Tuning {
-            hash_bits: 14,
+            hash_bits: 13,
             history_bits: 15,
             effort: Effort { skip_on_misses: false, index_inside_matches: true },
         },
@@ -100,16 +105,18 @@ pub struct Compressor<M> {
 
 impl<M: AsRef<[u8]> + AsMut<[u8]>> Compressor<M> {
     /// The memory a compressor needs for windows of up to `window_bits`
-    /// (8-15), `level` (0-9) and `context`: a hash table of 8 KiB at
-    /// levels 1-3 (16 KiB at 4-6, 32 KiB at 7-9), no more than 4 bytes per
-    /// byte of window (2 KiB for 9 bits), plus, when it keeps context, a
+    /// (8-15), `level` (0-9) and `context`. When it keeps context: a hash
+    /// table of 4 KiB at levels 1-3 (8 KiB at 4-6, 16 KiB at 7-9) and a
     /// history of 2^`window_bits` bytes, at most 8 KiB at levels 1-3
-    /// (16 KiB at 4-6). Level 0 stores and needs none.
+    /// (16 KiB at 4-6): 12 KiB at level 1 and 15 bits. When it keeps none
+    /// (shared by a thread): only the hash table, four times as large. No
+    /// table exceeds 4 bytes per byte of window (2 KiB for 9 bits). Level
+    /// 0 stores and needs none.
     pub const fn memory_size(window_bits: u8, level: u8, context: Context) -> usize {
         if level == 0 {
             return 0;
         }
-        let tuning = tuning(level, window_bits);
+        let tuning = tuning(level, window_bits, context);
         let history = match context {
             Context::Kept => history_cap(window_bits, tuning.history_bits),
             Context::Reset => 0,
@@ -135,7 +142,7 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Compressor<M> {
 
     /// A compressor over `memory`, already checked to be large enough.
     fn over(memory: M, window_bits: u8, level: u8, context: Context) -> Self {
-        let tuning = tuning(level, window_bits);
+        let tuning = tuning(level, window_bits, context);
         let history_cap = match context {
             Context::Kept if level > 0 => history_cap(window_bits, tuning.history_bits),
             _ => 0,

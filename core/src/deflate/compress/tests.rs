@@ -161,10 +161,10 @@ fn too_small_output_or_memory_is_refused() {
 #[test]
 fn memory_follows_window_level_and_context() {
     let size = Compressor::<&mut [u8]>::memory_size;
-    assert_eq!(size(15, 1, Context::Reset), 8 * 1024);
-    assert_eq!(size(15, 1, Context::Kept), 16 * 1024);
+    assert_eq!(size(15, 1, Context::Reset), 16 * 1024);
+    assert_eq!(size(15, 1, Context::Kept), 12 * 1024);
     assert_eq!(size(9, 1, Context::Kept), 2 * 1024 + 512);
-    assert_eq!(size(15, 9, Context::Kept), 64 * 1024);
+    assert_eq!(size(15, 9, Context::Kept), 48 * 1024);
     assert_eq!(size(15, 0, Context::Kept), 0);
 }
 
