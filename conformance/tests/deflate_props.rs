@@ -1166,12 +1166,13 @@ fn every_window_and_level_round_trips_through_one_shared_reset_compressor()
                 schedule.push((u64::try_from(n).unwrap(), list[i].clone(), delivery));
             }
         }
-        // Made for the smallest window: a compressor that resets holds no
-        // history, and takes each connection's window per call.
+        // Made for the smallest window (its hash table is then the
+        // smallest): a compressor that resets holds no history, and takes
+        // each connection's window per call, up to 15 bits.
         let mut shared = Compressor::new(8, level, Context::Reset);
         prop_assert_eq!(
             shared.memory().len(),
-            Compressor::<Memory>::memory_size(15, level, Context::Reset)
+            Compressor::<Memory>::memory_size(8, level, Context::Reset)
         );
         run_shared(&mut links, &mut shared, &schedule)
             .map_err(|error| fail(format!("level {level}: {error}")))?;
