@@ -3,13 +3,17 @@
 prints: section sizes over the baseline, the state types' sizes, the worst-case
 stack of each flow, the largest functions, and the budget check.
 
-Usage: footprint.py RELEASE_DIR DETAILED_DIR STACK_DIR BUDGET_TOML LLVM_BIN_DIR
+Usage: footprint.py RELEASE_DIR DETAILED_DIR STACK_DIR BUDGET_TOML LLVM_BIN_DIR [DEFLATE_DIR]
 
 RELEASE_DIR   target/thumbv7em-none-eabihf/release of the measured build
 DETAILED_DIR  the same with the `detailed-errors` feature (or "-" to skip)
-STACK_DIR     the same built by nightly with -Z emit-stack-sizes (or "-")
+STACK_DIR     the same built by nightly with -Z emit-stack-sizes (or "-"); it
+              also holds `client_deflate` when the deflate flow is measured
 BUDGET_TOML   embedded-adapter/footprint-budget.toml
 LLVM_BIN_DIR  where llvm-size, llvm-nm and llvm-objdump are
+DEFLATE_DIR   the build with the `deflate` feature: `client_deflate` (the client
+              flow with permessage-deflate), `client` (the plain flow with the
+              feature on) and `type_sizes` (or "-", or absent, to skip)
 """
 
 import os
@@ -25,6 +29,11 @@ FLOWS = [
     ("embedded-websocket 0.9.5", "client", "ews_client"),
     ("embedded-websocket 0.9.5", "server", "ews_server"),
 ]
+# The client flow with permessage-deflate agreed, from the build with the
+# `deflate` feature (DEFLATE_DIR).
+DEFLATE_FLOW = ("barews-embedded", "client + permessage-deflate (9-bit windows)", "client_deflate")
+# The flows with a budget, by binary name (a table of footprint-budget.toml each).
+BUDGETED = ("client", "server", "client_deflate")
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TYPE_NAMES_SOURCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "src", "lib.rs")
 
@@ -90,10 +99,10 @@ def section_sizes(llvm, path):
     return {k: sizes.get(k, 0) for k in (".text", ".rodata", ".data", ".bss")}
 
 
-def over_baseline(llvm, directory):
+def over_baseline(llvm, directory, flows=FLOWS):
     base = section_sizes(llvm, os.path.join(directory, "baseline"))
     result = {}
-    for _lib, _flow, binary in FLOWS:
+    for _lib, _flow, binary in flows:
         sizes = section_sizes(llvm, os.path.join(directory, binary))
         delta = {k: sizes[k] - base[k] for k in sizes}
         delta["flash"] = delta[".text"] + delta[".rodata"] + delta[".data"]
@@ -284,7 +293,14 @@ def largest(llvm, path, count):
 
 def main():
     release, detailed, stack_dir, budget_path, llvm = sys.argv[1:6]
+    deflate_dir = sys.argv[6] if len(sys.argv) > 6 else "-"
     base, rows = over_baseline(llvm, release)
+    flows = list(FLOWS)
+    if deflate_dir != "-":
+        # Over the same baseline: the empty firmware does not use barews.
+        _, deflate_rows = over_baseline(llvm, deflate_dir, [DEFLATE_FLOW, ("", "", "client")])
+        rows["client_deflate"] = deflate_rows["client_deflate"]
+        flows.insert(1, DEFLATE_FLOW)
     failures = []
 
     print("## Flash and RAM over the empty firmware (bytes, thumbv7em-none-eabihf, opt-level z, LTO)\n")
@@ -292,13 +308,18 @@ def main():
           f"{base['.rodata']}, .data {base['.data']}, .bss {base['.bss']} (+ a 1024-byte vector table).\n")
     print("| library | flow | .text | .rodata | .data | .bss | flash (text+rodata+data) | RAM (data+bss) |")
     print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
-    for lib, flow, binary in FLOWS:
+    for lib, flow, binary in flows:
         r = rows[binary]
         print(f"| {lib} | {flow} | {r['.text']} | {r['.rodata']} | {r['.data']} | {r['.bss']} | "
               f"**{r['flash']}** | {r['ram']} |")
     print("\nRAM is the I/O buffers in static RAM: 1024 + 512 bytes for barews (receive, send); "
           "embedded-websocket also needs a 512-byte frame buffer to copy messages into. "
           "Connection state lives on the stack (below).")
+    if deflate_dir != "-":
+        memory = rows["client_deflate"]["ram"] - rows["client"]["ram"]
+        print("With permessage-deflate the client also keeps its 512-byte inflate window and "
+              f"its compressor's memory (level 1, context kept) in static RAM, {memory} more "
+              "bytes, and its socket holds the inflater's state (State sizes, below).")
     for flow in ("client", "server"):
         ours, theirs = rows[flow]["flash"], rows["ews_" + flow]["flash"]
         print(f"- {flow}: barews {ours} B vs embedded-websocket {theirs} B of flash "
@@ -312,6 +333,18 @@ def main():
             print(f"- `detailed-errors` (error descriptions in HTTP error bodies and Close reasons, through core::fmt), {flow}: "
                   f"{delta:+} B of flash ({with_feature[flow]['flash']} B in all)")
         print("- `async`: nothing unless the async socket is used (each flow above is blocking).")
+    if deflate_dir != "-":
+        if detailed == "-":
+            print("\n## Feature costs\n")
+        d = rows["client_deflate"]
+        plain = deflate_rows["client"]
+        print(f"- `deflate`, client, permessage-deflate agreed (offer, answer check, compressing, "
+              f"inflating): {d['flash'] - rows['client']['flash']:+} B of flash ({d['flash']} B in "
+              f"all), {d['ram'] - rows['client']['ram']:+} B of static RAM (window and compressor "
+              f"memory)")
+        print(f"- `deflate` on, client offering nothing: {plain['flash'] - rows['client']['flash']:+} B "
+              f"of flash ({plain['flash']} B in all): whether a connection compresses is known at "
+              f"run time, so the inflater and the compressor are linked")
         print("- a clock (`Client::clock`/`Server::clock`): the timer code; with `NoClock` "
               "(the default) it is compiled out.")
 
@@ -320,6 +353,13 @@ def main():
     print("| --- | ---: |")
     for name, value in type_sizes(release):
         print(f"| {name} | {value} |")
+    if deflate_dir != "-":
+        plain = dict(type_sizes(release))
+        for name, value in type_sizes(deflate_dir):
+            if name.startswith("barews_embedded::"):
+                label = name.split(" (")[0]
+                print(f"| {label} with `deflate` (the inflater's state inline, the compressor's "
+                      f"handle) | {value} ({value - plain[name]:+}) |")
 
     stacks = {}
     if stack_dir != "-":
@@ -330,7 +370,8 @@ def main():
               "calls are assumed to reach any function whose address is stored in .rodata/.data.\n")
         print("| library | flow | worst-case stack (bytes) | deepest frames |")
         print("| --- | --- | ---: | --- |")
-        for lib, flow, binary in FLOWS:
+        stack_flows = [f for f in flows if os.path.exists(os.path.join(stack_dir, f[2]))]
+        for lib, flow, binary in stack_flows:
             s = worst_stack(llvm, os.path.join(stack_dir, binary))
             stacks[binary] = s["total"]
             readable = demangler(llvm, os.path.join(stack_dir, binary))
@@ -340,15 +381,21 @@ def main():
             print(f"| {lib} | {flow} | **{s['total']}** | {frames}{note} |")
         print("\n(`~`: estimated from the prologue.)")
 
-    print("\n## Largest functions and tables (barews client and server builds)\n")
-    for binary in ("client", "server"):
+    print("\n## Largest functions and tables (barews client, server and deflate client builds)\n")
+    largest_of = [("client", release), ("server", release)]
+    if deflate_dir != "-":
+        largest_of.append(("client_deflate", deflate_dir))
+    for binary, directory in largest_of:
         print(f"{binary}:")
-        for size, name in largest(llvm, os.path.join(release, binary), 12):
+        for size, name in largest(llvm, os.path.join(directory, binary), 12):
             print(f"  {size:6}  {name[:110]}")
 
     budget = tomllib.load(open(budget_path, "rb"))
     print("\n## Budget check (" + os.path.relpath(budget_path, REPO) + ")\n")
-    for flow in ("client", "server"):
+    for flow in BUDGETED:
+        if flow not in rows:
+            print(f"- {flow}: not built, not checked")
+            continue
         limits = budget.get(flow, {})
         measured = {"flash": rows[flow]["flash"], "ram": rows[flow]["ram"]}
         if flow in stacks:

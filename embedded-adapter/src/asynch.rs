@@ -50,7 +50,7 @@ use crate::io::{socket_io, socket_open};
 use crate::open::{Acceptor, Connector, answer_request, check_response};
 use crate::socket::{Async, Socket};
 use barews::close::CloseCode;
-use barews::connection::{self, DataKind, Event, MaskKeys, Side};
+use barews::connection::{self, Connection, DataKind, Event, MaskKeys, Side};
 use barews::driver::{Action, Driver};
 use barews::handshake::client::ClientRequest;
 use barews::handshake::server::{AcceptOptions, Request};

@@ -31,8 +31,11 @@ pub enum Error<E> {
     /// The transport accepted no bytes of a write.
     WriteZero,
     /// A buffer is too small: a receive or send buffer under
-    /// [`MIN_BUFFER`](crate::MIN_BUFFER) bytes, or a client request that
-    /// does not fit the send buffer. Nothing was sent.
+    /// [`MIN_BUFFER`](crate::MIN_BUFFER) bytes, a client request that
+    /// does not fit the send buffer, or memory lent for permessage-deflate
+    /// that is too small (feature `deflate`; see `deflate::Deflate`), or a
+    /// request whose own extensions leave no room for permessage-deflate's
+    /// offer (`deflate::EXTENSIONS_LEN`). Nothing was sent.
     BufferTooSmall {
         /// The bytes the buffer needs.
         required: usize,
@@ -58,6 +61,11 @@ pub enum Error<E> {
     /// ([`End::Protocol`]), or a timer gave up on the peer
     /// ([`End::Expired`]). There is nothing more to read or send.
     Ended(End),
+    /// Client: the server's permessage-deflate answer does not match the
+    /// offer (feature `deflate`), which fails the connection (RFC 7692
+    /// section 5).
+    #[cfg(feature = "deflate")]
+    Deflate(barews::deflate::NegotiationError),
 }
 
 impl<E: fmt::Display> fmt::Display for Error<E> {
@@ -71,6 +79,8 @@ impl<E: fmt::Display> fmt::Display for Error<E> {
             Error::Handshake(failure) => failure.fmt(f),
             Error::Send(e) => write!(f, "cannot send: {e}"),
             Error::Ended(end) => end.fmt(f),
+            #[cfg(feature = "deflate")]
+            Error::Deflate(e) => write!(f, "permessage-deflate refused: {e}"),
         }
     }
 }
@@ -82,6 +92,8 @@ impl<E: core::error::Error + 'static> core::error::Error for Error<E> {
             Error::Handshake(failure) => Some(failure),
             Error::Ended(end) => end.source(),
             Error::Send(e) => Some(e),
+            #[cfg(feature = "deflate")]
+            Error::Deflate(e) => Some(e),
             _ => None,
         }
     }

@@ -89,7 +89,9 @@
 //!
 //! The sockets hold no other buffers: a [`WebSocket`] is the transport,
 //! the core's connection state (three 125-byte control-frame slots, the
-//! configuration, timers and progress) and four cursors.
+//! configuration, timers and progress) and four cursors; with the
+//! `deflate` feature, also the inflater's state (about 10 KiB) and a
+//! handle on the memory lent for permessage-deflate.
 //!
 //! # Features
 //!
@@ -97,6 +99,13 @@
 //!   [`Acceptor::accept_async`], over `embedded-io-async`. Without it the
 //!   crate does not depend on `embedded-io-async`. Either way, only the
 //!   functions a program calls end up in its binary.
+//! - `detailed-errors` (default): errors described on the wire (the
+//!   core's feature of the same name).
+//! - `deflate`: permessage-deflate (RFC 7692) with windows as small as
+//!   the memory you lend, no allocator: `Connector::with_deflate`,
+//!   `Acceptor::with_deflate` and the `deflate` module. It puts the
+//!   inflater's state (about 10 KiB) in every socket, so leave it off
+//!   unless a connection compresses.
 #![no_std]
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -112,6 +121,8 @@ pub use embedded_io_async;
 #[cfg(feature = "async")]
 pub mod asynch;
 mod blocking;
+#[cfg(feature = "deflate")]
+pub mod deflate;
 mod error;
 mod io;
 mod open;
@@ -126,7 +137,7 @@ pub use barews::handshake::server::{AcceptOptions, Request, ServerConfig};
 pub use barews::time::{Clock, Instant, NoClock};
 pub use blocking::{ClientSocket, ServerSocket, WebSocket};
 pub use error::Error;
-pub use open::{Acceptor, Connector};
+pub use open::{Acceptor, Connector, DeflateSetting, NoDeflate};
 pub use socket::{Async, Blocking, Socket};
 
 /// The smallest receive and send buffers a socket accepts: a whole control

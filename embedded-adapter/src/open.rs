@@ -13,7 +13,8 @@ use barews::handshake::server::{
 };
 
 /// Opens client connections: the mask-key source, the connection's
-/// [`Config`] and the [`Clock`].
+/// [`Config`], the [`Clock`] and, with the `deflate` feature,
+/// permessage-deflate (`with_deflate`).
 ///
 /// [`connect`](Connector::connect) (blocking, over `embedded_io`) or
 /// `connect_async` (over `embedded_io_async`, feature `async`) runs the
@@ -35,21 +36,22 @@ use barews::handshake::server::{
 /// # let _ = client;
 /// ```
 #[derive(Debug, Clone, Copy)]
-pub struct Connector<K, C = NoClock> {
+pub struct Connector<K, C = NoClock, D = NoDeflate> {
     keys: K,
     config: Config,
     clock: C,
+    deflate: D,
 }
 
 impl<K: MaskKeys> Connector<K> {
     /// A client masking frames with keys from `keys`, with the default
-    /// [`Config`] and no clock.
+    /// [`Config`], no clock and no compression.
     pub const fn new(keys: K) -> Self {
-        Connector { keys, config: Config::new(), clock: NoClock }
+        Connector { keys, config: Config::new(), clock: NoClock, deflate: NoDeflate }
     }
 }
 
-impl<K: MaskKeys, C: Clock> Connector<K, C> {
+impl<K: MaskKeys, C: Clock, D> Connector<K, C, D> {
     /// Sets the connection's limits and behaviour (message size limits,
     /// automatic replies, keepalive, close timeout, outgoing fragment
     /// size).
@@ -60,8 +62,20 @@ impl<K: MaskKeys, C: Clock> Connector<K, C> {
     }
 
     /// Sets the clock that drives keepalive and the close timeout.
-    pub fn with_clock<D: Clock>(self, clock: D) -> Connector<K, D> {
-        Connector { keys: self.keys, config: self.config, clock }
+    pub fn with_clock<E: Clock>(self, clock: E) -> Connector<K, E, D> {
+        Connector { keys: self.keys, config: self.config, clock, deflate: self.deflate }
+    }
+
+    /// Offers permessage-deflate (RFC 7692) with windows no larger than
+    /// the inflate window `deflate` lends, and compresses what is sent
+    /// with the compressor memory it lends, if any; see
+    /// [`Deflate`](crate::deflate::Deflate).
+    #[cfg(feature = "deflate")]
+    pub fn with_deflate(
+        self,
+        deflate: crate::deflate::Deflate<'_>,
+    ) -> Connector<K, C, crate::deflate::Deflate<'_>> {
+        Connector { keys: self.keys, config: self.config, clock: self.clock, deflate }
     }
 
     /// Checks the request and writes it at the front of `tx` (where the
@@ -78,24 +92,36 @@ impl<K: MaskKeys, C: Clock> Connector<K, C> {
         Ok((handshake, len))
     }
 
-    /// The client's connection, and the clock.
-    pub(crate) fn into_parts(self) -> (Connection<connection::Client<K>>, C) {
-        (Connection::client(self.config, self.keys), self.clock)
+    /// The client's settings: the mask keys, the connection's
+    /// configuration, the clock and permessage-deflate's.
+    pub(crate) fn into_parts(self) -> (K, Config, C, D) {
+        (self.keys, self.config, self.clock, self.deflate)
     }
 }
 
 /// Looks at the response bytes read so far: `None` while the head is
-/// incomplete, else the subprotocol the server selected (as offered) or
-/// why it failed. On success the head is consumed and the bytes after it
-/// stay for the frame layer.
+/// incomplete, else the subprotocol the server selected (one of
+/// `offered`) or why it failed. On success the head is consumed, the
+/// bytes after it stay for the frame layer, and permessage-deflate is on
+/// if the server agreed to `deflate`'s offer (feature `deflate`).
 pub(crate) fn check_response<'r, K: MaskKeys, E>(
     driver: &mut Driver<connection::Client<K>, &mut [u8]>,
-    handshake: &mut ClientHandshake<'r>,
+    handshake: &mut ClientHandshake<'_>,
+    offered: &'r [&'r str],
+    #[cfg(feature = "deflate")] deflate: Option<&crate::deflate::Negotiation<'_>>,
 ) -> Option<Result<Option<&'r str>, Error<E>>> {
     let full = driver.input().is_full();
-    let offered = handshake.request().protocols();
+    #[cfg(feature = "deflate")]
+    let mut agreed = None;
     let (protocol, consumed) = match handshake.receive(driver.input().unread()) {
         Ok(ResponseStatus::Complete { response, consumed }) => {
+            #[cfg(feature = "deflate")]
+            if let Some(deflate) = deflate {
+                match deflate.agreed(&response) {
+                    Ok(params) => agreed = params,
+                    Err(error) => return Some(Err(error)),
+                }
+            }
             // The same text as in the request, which outlives the buffer.
             let protocol = response
                 .protocol()
@@ -109,13 +135,18 @@ pub(crate) fn check_response<'r, K: MaskKeys, E>(
         Err(error) => return Some(Err(Error::Handshake(Failure::Response(error)))),
     };
     driver.input_mut().consume(consumed);
+    #[cfg(feature = "deflate")]
+    if let Some(params) = agreed {
+        driver.conn_mut().enable_deflate(params);
+    }
     Some(Ok(protocol))
 }
 
 /// Accepts server connections: the connection's [`Config`], the
 /// handshake's [`ServerConfig`] (head size limit, Origin policy), the
-/// [`AcceptOptions`] of the `101` (subprotocol, extra headers) and the
-/// [`Clock`].
+/// [`AcceptOptions`] of the `101` (subprotocol, extra headers), the
+/// [`Clock`] and, with the `deflate` feature, permessage-deflate
+/// (`with_deflate`).
 ///
 /// [`accept`](Acceptor::accept) / [`accept_with`](Acceptor::accept_with)
 /// (blocking) or `accept_async` / `accept_with_async` (feature `async`)
@@ -130,11 +161,12 @@ pub(crate) fn check_response<'r, K: MaskKeys, E>(
 /// # let _ = server;
 /// ```
 #[derive(Debug, Clone, Copy)]
-pub struct Acceptor<'o, C = NoClock> {
+pub struct Acceptor<'o, C = NoClock, D = NoDeflate> {
     config: Config,
     handshake: ServerConfig,
     options: AcceptOptions<'o>,
     clock: C,
+    deflate: D,
 }
 
 impl Acceptor<'static> {
@@ -145,6 +177,7 @@ impl Acceptor<'static> {
             handshake: ServerConfig::new(),
             options: AcceptOptions::new(),
             clock: NoClock,
+            deflate: NoDeflate,
         }
     }
 }
@@ -155,7 +188,7 @@ impl Default for Acceptor<'static> {
     }
 }
 
-impl<'o, C: Clock> Acceptor<'o, C> {
+impl<'o, C: Clock, D> Acceptor<'o, C, D> {
     /// Sets the connection's limits and behaviour.
     #[must_use]
     pub fn with_config(mut self, config: Config) -> Self {
@@ -173,13 +206,30 @@ impl<'o, C: Clock> Acceptor<'o, C> {
 
     /// Sets what [`accept`](Self::accept) answers every valid request
     /// with.
-    pub fn with_options(self, options: AcceptOptions<'_>) -> Acceptor<'_, C> {
-        Acceptor { config: self.config, handshake: self.handshake, options, clock: self.clock }
+    pub fn with_options(self, options: AcceptOptions<'_>) -> Acceptor<'_, C, D> {
+        let Acceptor { config, handshake, clock, deflate, .. } = self;
+        Acceptor { config, handshake, options, clock, deflate }
     }
 
     /// Sets the clock that drives keepalive and the close timeout.
-    pub fn with_clock<D: Clock>(self, clock: D) -> Acceptor<'o, D> {
-        Acceptor { config: self.config, handshake: self.handshake, options: self.options, clock }
+    pub fn with_clock<E: Clock>(self, clock: E) -> Acceptor<'o, E, D> {
+        let Acceptor { config, handshake, options, deflate, .. } = self;
+        Acceptor { config, handshake, options, clock, deflate }
+    }
+
+    /// Accepts permessage-deflate (RFC 7692) when a client offers it with
+    /// windows that fit the inflate window `deflate` lends, and compresses
+    /// what is sent with the compressor memory it lends, if any; see
+    /// [`Deflate`](crate::deflate::Deflate). The extension is added to
+    /// the `101`'s other extensions (those of the
+    /// [`AcceptOptions`], if any).
+    #[cfg(feature = "deflate")]
+    pub fn with_deflate(
+        self,
+        deflate: crate::deflate::Deflate<'_>,
+    ) -> Acceptor<'o, C, crate::deflate::Deflate<'_>> {
+        let Acceptor { config, handshake, options, clock, .. } = self;
+        Acceptor { config, handshake, options, clock, deflate }
     }
 
     /// The accept options, for `accept` to answer with.
@@ -187,21 +237,89 @@ impl<'o, C: Clock> Acceptor<'o, C> {
         self.options
     }
 
-    /// Checks the buffers and makes the driver and the handshake.
+    /// Checks the buffers (and the memory lent for permessage-deflate)
+    /// and makes the driver and the handshake.
     pub(crate) fn open<'b, E>(
         self,
         rx: &'b mut [u8],
         tx: &'b mut [u8],
-    ) -> Result<ServerOpening<'b, C>, Error<E>> {
+    ) -> Result<ServerOpening<'b, C>, Error<E>>
+    where
+        D: DeflateSetting<'b>,
+    {
+        #[cfg(feature = "deflate")]
+        let (window, deflate) = crate::deflate::lent(self.deflate)?;
+        #[cfg(feature = "deflate")]
+        let driver = Driver::with_limits(
+            Connection::server(self.config),
+            rx,
+            tx,
+            window,
+            barews::driver::Limits::FIXED,
+        )?;
+        #[cfg(not(feature = "deflate"))]
         let driver = Driver::new(Connection::server(self.config), rx, tx)?;
-        Ok((driver, ServerHandshake::new(self.handshake), self.clock))
+        Ok(ServerOpening {
+            driver,
+            handshake: ServerHandshake::new(self.handshake),
+            clock: self.clock,
+            #[cfg(feature = "deflate")]
+            deflate,
+        })
     }
 }
 
-/// A server's driver, the handshake that reads the request, and the
-/// clock.
-pub(crate) type ServerOpening<'b, C> =
-    (Driver<connection::Server, &'b mut [u8]>, ServerHandshake, C);
+/// A server's driver, the handshake that reads the request, the clock,
+/// and what permessage-deflate negotiates with.
+pub(crate) struct ServerOpening<'b, C> {
+    pub(crate) driver: Driver<connection::Server, &'b mut [u8]>,
+    pub(crate) handshake: ServerHandshake,
+    pub(crate) clock: C,
+    #[cfg(feature = "deflate")]
+    pub(crate) deflate: Option<crate::deflate::Negotiation<'b>>,
+}
+
+/// The default of a [`Connector`] and an [`Acceptor`]: permessage-deflate
+/// is neither offered nor accepted, and no memory is set aside for it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoDeflate;
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+/// What a [`Connector`] or an [`Acceptor`] does about permessage-deflate
+/// for a socket whose buffers live for `'b`: nothing ([`NoDeflate`], the
+/// default), or, with the `deflate` feature, negotiate it with the memory
+/// a `deflate::Deflate` lends (which must live as long
+/// as the buffers).
+pub trait DeflateSetting<'b>: sealed::Sealed {
+    /// The settings and memory, if any.
+    #[cfg(feature = "deflate")]
+    #[doc(hidden)]
+    fn into_deflate(self) -> Option<crate::deflate::Deflate<'b>>;
+}
+
+impl sealed::Sealed for NoDeflate {}
+
+// The lifetime is named for the method the `deflate` feature adds.
+#[cfg_attr(not(feature = "deflate"), allow(clippy::elidable_lifetime_names))]
+impl<'b> DeflateSetting<'b> for NoDeflate {
+    #[cfg(feature = "deflate")]
+    fn into_deflate(self) -> Option<crate::deflate::Deflate<'b>> {
+        None
+    }
+}
+
+#[cfg(feature = "deflate")]
+impl sealed::Sealed for crate::deflate::Deflate<'_> {}
+
+#[cfg(feature = "deflate")]
+impl<'b, 'm: 'b> DeflateSetting<'b> for crate::deflate::Deflate<'m> {
+    fn into_deflate(self) -> Option<crate::deflate::Deflate<'b>> {
+        Some(self)
+    }
+}
 
 /// Looks at the request bytes read so far: `None` while the head is
 /// incomplete. Once it is complete, asks `decide` and writes the answer

@@ -4,8 +4,8 @@
 //! async in `asynch.rs`; everything else is here.
 
 use crate::Clock;
-use barews::connection::{self, Connection, Side, State};
-use barews::driver::Driver;
+use barews::connection::{self, Connection, DataKind, SendError, Side, State};
+use barews::driver::{Driver, Queued};
 use barews::time::Instant;
 use core::marker::PhantomData;
 
@@ -34,7 +34,11 @@ pub struct Async;
 ///   message as it arrives (borrowed from the receive buffer, so a message
 ///   of any size passes through it), a Ping, a Pong or the peer's Close.
 /// - `send_text`, `send_binary` and `send` write messages and fragments
-///   through the send buffer, in pieces if they are larger than it.
+///   through the send buffer, in pieces if they are larger than it. When
+///   permessage-deflate was agreed (feature `deflate`), a whole message
+///   (`send_text`, `send_binary`, or `send` with `fin` for a message's
+///   only piece) is compressed if its compressed form fits the send
+///   buffer, and sent as it is otherwise.
 /// - `ping`, `pong`, `close` write control frames.
 ///
 /// Every method writes what it produced before it returns, and the frames
@@ -47,12 +51,48 @@ pub struct Socket<'b, T, S, C, M> {
     pub(crate) clock: C,
     /// The subprotocol the server selected (a client's socket only).
     pub(crate) protocol: Option<&'b str>,
+    /// The compressor of permessage-deflate, in the caller's memory, when
+    /// the extension was agreed and memory was lent for it.
+    #[cfg(feature = "deflate")]
+    pub(crate) compressor: Option<barews::deflate::Compressor<&'b mut [u8]>>,
     mode: PhantomData<M>,
 }
 
 impl<'b, T, S: Side, C: Clock, M> Socket<'b, T, S, C, M> {
     pub(crate) fn new(io: T, driver: Driver<S, &'b mut [u8]>, clock: C) -> Self {
-        Socket { io, driver, clock, protocol: None, mode: PhantomData }
+        Socket {
+            io,
+            driver,
+            clock,
+            protocol: None,
+            #[cfg(feature = "deflate")]
+            compressor: None,
+            mode: PhantomData,
+        }
+    }
+
+    /// Queues what fits of a message's data into the send buffer: a
+    /// whole message (`fin` `None`) or a piece of one. With a compressor,
+    /// through the driver's compressing writer, which compresses whole
+    /// messages that fit the send buffer compressed and sends the rest as
+    /// [`send`](Driver::send) does.
+    pub(crate) fn queue_some(
+        &mut self,
+        kind: DataKind,
+        payload: &[u8],
+        fin: Option<bool>,
+    ) -> Result<Queued, SendError> {
+        #[cfg(feature = "deflate")]
+        if let Some(compressor) = self.compressor.as_mut() {
+            return match fin {
+                None => self.driver.send_message_with(kind, payload, compressor),
+                Some(fin) => self.driver.send_with(kind, payload, fin, compressor),
+            };
+        }
+        match fin {
+            None => self.driver.send_message(kind, payload),
+            Some(fin) => self.driver.send(kind, payload, fin),
+        }
     }
 }
 
@@ -71,7 +111,9 @@ impl<T, S: Side, C, M> Socket<'_, T, S, C, M> {
     }
 
     /// The core's connection, for its getters
-    /// ([`failure`](Connection::failure), [`config`](Connection::config)…).
+    /// ([`failure`](Connection::failure), [`config`](Connection::config),
+    /// with the `deflate` feature
+    /// [`deflate_enabled`](Connection::deflate_enabled)…).
     pub fn connection(&self) -> &Connection<S> {
         self.driver.conn()
     }

@@ -632,3 +632,6 @@ fn events_borrow_the_right_bytes_at_every_read_chunking() {
         }
     }
 }
+
+#[cfg(feature = "deflate")]
+mod deflate;

@@ -10,6 +10,10 @@
 //! - [`barews_server`] / [`ews_server`]: parse the request, write the
 //!   `101`, read a masked frame, answer it, close and wait for the peer's
 //!   Close.
+//! - `barews_client_deflate` (feature `deflate`): the client flow with
+//!   permessage-deflate in 9-bit windows agreed, so that compressing,
+//!   inflating and negotiating are in the binary: it sends a text
+//!   compressed and reads one the server compressed.
 //!
 //! The binaries in `src/bin` call one flow each on buffers in static RAM;
 //! `cargo test --lib --target <host triple>` runs every flow to the end.
@@ -332,6 +336,94 @@ fn finish<E>(mut read: impl FnMut() -> Result<bool, barews_embedded::Error<E>>) 
     }
 }
 
+// ---- barews-embedded with permessage-deflate ----
+
+/// The inflate window of the deflate flow: 9-bit windows (512 bytes).
+#[cfg(feature = "deflate")]
+pub const DEFLATE_WINDOW_LEN: usize = barews_embedded::deflate::window_size(9);
+
+/// The deflate flow's compressor memory: 9-bit windows, level 1, context
+/// kept (2 KiB of hash table and 512 bytes of history).
+#[cfg(feature = "deflate")]
+pub const DEFLATE_COMPRESSOR_LEN: usize =
+    barews_embedded::deflate::compressor_size(9, 1, barews_embedded::deflate::Context::Kept);
+
+/// What the server sends the deflate flow, compressed.
+#[cfg(all(feature = "deflate", test))]
+const DEFLATE_SERVER_TEXT: &[u8] = b"hello from the server, hello from the server";
+
+/// "hello from the server, hello from the server" (44 bytes) as RFC 7692
+/// section 7.2.1 compresses it: raw
+/// DEFLATE in a 9-bit window ending with a sync flush whose `00 00 ff ff`
+/// is dropped. Made by zlib (Python's `zlib.compressobj(6, DEFLATED, -9)`,
+/// then `Z_SYNC_FLUSH`); the host test checks it inflates to the text.
+#[cfg(feature = "deflate")]
+const DEFLATE_SERVER_TEXT_COMPRESSED: [u8; 28] = [
+    0xca, 0x48, 0xcd, 0xc9, 0xc9, 0x57, 0x48, 0x2b, 0xca, 0xcf, 0x55, 0x28, 0xc9, 0x48, 0x55, 0x28,
+    0x4e, 0x2d, 0x2a, 0x4b, 0x2d, 0xd2, 0x51, 0xc8, 0xc0, 0x26, 0x0c, 0x00,
+];
+
+/// The answer to the deflate flow's request (the same key as
+/// [`RESPONSE`]), accepting permessage-deflate in 9-bit windows.
+#[cfg(feature = "deflate")]
+pub const DEFLATE_RESPONSE: &[u8] = b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\
+    Connection: Upgrade\r\nSec-WebSocket-Accept: 6+qttGsc/7cIRihCD/ryJ+XKSv4=\r\n\
+    Sec-WebSocket-Extensions: permessage-deflate; server_max_window_bits=9; \
+    client_max_window_bits=9\r\n\r\n";
+
+/// What the server sends to the deflate flow: the `101`, a compressed
+/// text message (RSV1), and the reply to the client's Close.
+#[cfg(feature = "deflate")]
+pub static DEFLATE_CLIENT_SCRIPT: [&[u8]; 3] = [
+    DEFLATE_RESPONSE,
+    &unmasked::<{ 2 + DEFLATE_SERVER_TEXT_COMPRESSED.len() }>(
+        0xc1,
+        &DEFLATE_SERVER_TEXT_COMPRESSED,
+    ),
+    &unmasked::<4>(0x88, CLOSE_1000),
+];
+
+/// The client flow with barews-embedded and permessage-deflate: the steps
+/// of [`barews_client`], offering the extension with `window` (a 512-byte
+/// inflate window) and `compressor` ([`DEFLATE_COMPRESSOR_LEN`] bytes)
+/// lent, and sending a text long enough to be compressed.
+#[cfg(feature = "deflate")]
+pub fn barews_client_deflate(
+    device: Device,
+    rx: &mut [u8],
+    tx: &mut [u8],
+    window: &mut [u8],
+    compressor: &mut [u8],
+) -> Result<Outcome, Failed> {
+    use barews_embedded::deflate::Deflate;
+    let mut rng = Rng::new(black_box(SEED));
+    let nonce = rng.nonce();
+    let request = ClientRequest::new("192.168.1.10", "/ws");
+    let mut connected = Connector::new(move || rng.mask())
+        .with_deflate(Deflate::new(window, compressor))
+        .connect(device, request, nonce, rx, tx);
+    let ws = match &mut connected {
+        Ok(ws) => ws,
+        Err(error) => return Err(fail(error)),
+    };
+    ws.send_text(black_box("hello from the device, hello from the device")).map_err(fail)?;
+    let mut received = 0;
+    loop {
+        match ws.read().map_err(fail)? {
+            Event::Data { payload, last, .. } => {
+                received += black_box(payload).len();
+                if last {
+                    break;
+                }
+            }
+            _ => continue,
+        }
+    }
+    ws.close(CloseCode::NORMAL, "").map_err(fail)?;
+    let closed = finish(|| ws.read().map(|event| matches!(event, Event::Close(_))));
+    Ok(Outcome { received, closed })
+}
+
 // ---- embedded-websocket 0.9 ----
 
 use embedded_websocket::framer::{Framer, ReadResult};
@@ -483,6 +575,19 @@ pub const fn type_sizes() -> [u32; TYPE_SIZE_COUNT] {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(feature = "deflate")]
+    #[test]
+    fn the_deflate_flow_runs_to_the_end() {
+        let (mut rx, mut tx) = ([0u8; RX_LEN], [0u8; TX_LEN]);
+        let mut window = [0u8; DEFLATE_WINDOW_LEN];
+        let mut compressor = [0u8; DEFLATE_COMPRESSOR_LEN];
+        let device = Device::new(&DEFLATE_CLIENT_SCRIPT);
+        let outcome = barews_client_deflate(device, &mut rx, &mut tx, &mut window, &mut compressor);
+        // The compressed text inflated whole (a wrong byte would end the
+        // connection with 1007 instead).
+        assert_eq!(outcome, Ok(Outcome { received: DEFLATE_SERVER_TEXT.len(), closed: true }));
+    }
 
     #[test]
     fn every_flow_runs_to_the_end() {
