@@ -5,8 +5,8 @@
 //! number generator, and without the `alloc` feature never allocates: the
 //! caller passes the bytes it has read, and barews answers with what it
 //! parsed and with bytes to write into buffers the caller owns. (With
-//! `deflate`, permessage-deflate's compressor and decompressor are boxed;
-//! with `alloc`, the driver's buffers may be growable `Vec`s.)
+//! `alloc`, the driver's buffers may be growable `Vec`s, and
+//! permessage-deflate's decompressor state is boxed while in use.)
 //!
 //! The crate has four layers:
 //!
@@ -140,7 +140,8 @@
 //!   bodiless, written without `core::fmt` (about 4 KiB less code on a
 //!   microcontroller).
 //! - `deflate`: permessage-deflate (RFC 7692), in the `deflate` module;
-//!   needs an allocator.
+//!   its compressor works in memory the caller lends and needs no
+//!   allocator.
 //! - `simdutf8`: SIMD validation of received text, same verdicts.
 //! - `compact-sha1`: a smaller, slower SHA-1 for `Sec-WebSocket-Accept`.
 #![no_std]

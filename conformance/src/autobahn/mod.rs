@@ -154,6 +154,18 @@ impl Run {
         self.deflate.map(|own| options.deflate_mode.unwrap_or(own))
     }
 
+    /// The run's title with the compression mode it runs in and, when
+    /// lifted, without its sampling.
+    fn heading(&self, options: &Options) -> String {
+        let mode = match self.deflate_mode(options) {
+            Some(DeflateMode::PerConnection) => ", compression per connection",
+            Some(DeflateMode::Shared) => ", shared compression",
+            None => "",
+        };
+        let full = if self.excluded(options) == self.exclude { "" } else { ", 12/13 in full" };
+        format!("{}{mode}{full}", self.title)
+    }
+
     /// The case patterns this run leaves out with `options`.
     fn excluded(&self, options: &Options) -> &'static [&'static str] {
         if options.full_deflate && self.exclude == DEFLATE_SAMPLE { &[] } else { self.exclude }
@@ -213,7 +225,7 @@ const RUNS: [Run; 9] = [
     },
     Run {
         name: "tokio-server",
-        title: "barews-tokio server (whole messages, queued echoes, shared compression)",
+        title: "barews-tokio server (whole messages, queued echoes)",
         adapter: Adapter::Tokio,
         role: Role::Server,
         args: &[],
@@ -222,7 +234,7 @@ const RUNS: [Run; 9] = [
     },
     Run {
         name: "tokio-client",
-        title: "barews-tokio client (permessage-deflate sampled, shared compression)",
+        title: "barews-tokio client (permessage-deflate sampled)",
         adapter: Adapter::Tokio,
         role: Role::Client,
         args: &[],
@@ -345,17 +357,18 @@ pub fn run(options: &Options) -> io::Result<bool> {
     let mut passed = true;
     let mut summaries = format!("# Autobahn testsuite results\n\n{heading}");
     for (run, (outcome, took)) in wanted.iter().zip(outcomes) {
-        println!("\n== {} ({} s) ==", run.title, took.as_secs());
+        let title = run.heading(options);
+        println!("\n== {title} ({} s) ==", took.as_secs());
         let results = match outcome {
             Ok(results) => results,
             Err(error) => {
                 println!("FAIL {}: {error}", run.name);
-                let _ = write!(summaries, "### {}\n\nFAILED: {error}\n\n", run.title);
+                let _ = write!(summaries, "### {title}\n\nFAILED: {error}\n\n");
                 passed = false;
                 continue;
             }
         };
-        let table = summary(run.title, &results);
+        let table = summary(&title, &results);
         println!("{table}");
         summaries.push_str(&table);
         let _ = write!(summaries, "\n{} cases in {} s.\n\n", results.len(), took.as_secs());
