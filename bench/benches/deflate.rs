@@ -30,7 +30,7 @@
 use barews_bench::deflate::{
     BarewsDecoder, BarewsMode, Content, RatchetDecoder, SendStream, barews_client_stream,
     barews_params, barews_wire_len, messages, ratchet_deflate, ratchet_server, ratchet_wire_len,
-    send,
+    send, send_room,
 };
 use barews_bench::frames::count_for;
 use barews_bench::mem::{MemStream, runtime};
@@ -94,7 +94,7 @@ fn encode(c: &mut Criterion) {
             group.throughput(Throughput::Bytes(size as u64));
             let kind = content.data_kind();
             let (mut sink, _) = MemStream::new(Vec::new());
-            let mut out = vec![0u8; size + size / 8 + 256];
+            let mut out = vec![0u8; send_room(size)];
 
             for mode in BAREWS_MODES {
                 let (mut server, mut compressor) = mode.server();

@@ -204,6 +204,13 @@ pub fn compressor_for<S: Side>(conn: &Connection<S>) -> Option<Compressor<Vec<u8
     })
 }
 
+/// The output room a whole message of `len` bytes is given: what the
+/// compressor works best with (the driver of a growable buffer gives it
+/// that much), and a frame header.
+pub const fn send_room(len: usize) -> usize {
+    Compressor::<Vec<u8>>::preferred_room(len) + 16
+}
+
 /// Sends one whole message with `compressor` when given.
 /// # Panics
 ///
@@ -249,7 +256,7 @@ pub fn barews_client_stream(
     let mut wire = Vec::new();
     let mut out = Vec::new();
     for message in messages {
-        out.resize(message.len() + message.len() / 8 + 256, 0);
+        out.resize(send_room(message.len()), 0);
         let n = send(&mut client, compressor.as_mut(), kind, message, &mut out);
         wire.extend_from_slice(&out[..n]);
     }
@@ -502,7 +509,7 @@ pub fn barews_wire_len(messages: &[Vec<u8>], kind: DataKind, mode: BarewsMode) -
     let mut out = Vec::new();
     let mut total = 0;
     for message in messages {
-        out.resize(message.len() + message.len() / 8 + 256, 0);
+        out.resize(send_room(message.len()), 0);
         total += send(&mut server, compressor.as_mut(), kind, message, &mut out);
     }
     total

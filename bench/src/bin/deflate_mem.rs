@@ -51,7 +51,7 @@ fn barews_row(name: &str, deflate: Option<DeflateConfig>) -> Row {
     let offer = "permessage-deflate; client_max_window_bits";
     let params = deflate.map(|config| config.accept_offer([offer]).expect("accepted"));
     let input = barews_client_stream(std::slice::from_ref(&message), DataKind::Text, params);
-    let mut out = vec![0u8; SIZE + SIZE / 8 + 256];
+    let mut out = vec![0u8; barews_bench::deflate::send_room(SIZE)];
     let mut buf = input.clone();
 
     let base = live_bytes();

@@ -394,7 +394,7 @@ impl<S: Side> Connection<S> {
     /// then nothing outlives a message, and a compressor shared by the
     /// thread ([`Context::Reset`](crate::deflate::Context::Reset), at
     /// [`compression_level`](Self::compression_level)) serves it.
-    #[cfg(all(feature = "deflate", feature = "alloc"))]
+    #[cfg(all(feature = "deflate", any(feature = "alloc", test)))]
     pub fn own_compressor(&self) -> Option<crate::deflate::Compressor<alloc::vec::Vec<u8>>> {
         use crate::deflate::{Compressor, Context};
         let deflate = self.deflate.filter(|d| !d.own_resets)?;

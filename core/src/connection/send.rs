@@ -176,7 +176,11 @@ impl<S: Side> Connection<S> {
         if out.len() < required {
             return Err(SendError::BufferTooSmall { required });
         }
-        let area = out.len() - bound;
+        // With room to spare, the compressor gathers blocks and gives them
+        // codes of their own.
+        let preferred = crate::deflate::Compressor::<M>::preferred_room(payload.len());
+        let area_len = if out.len() - required >= preferred - bound { preferred } else { bound };
+        let area = out.len() - area_len;
         let compressed = compressor.compress(payload, &mut out[area..], deflate.own_window_bits)?;
         if deflate.own_resets {
             compressor.reset();

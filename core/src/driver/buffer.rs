@@ -20,7 +20,7 @@ pub trait Buffer: AsRef<[u8]> + AsMut<[u8]> {
     }
 
     /// Gives back memory beyond `len` bytes, if the storage can. Only
-    /// called when none of the bytes matter any more.
+    /// called when none of the bytes beyond `len` matter any more.
     fn shrink(&mut self, len: usize) {
         let _ = len;
     }

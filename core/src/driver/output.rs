@@ -203,11 +203,23 @@ impl<B: Buffer> Output<B> {
         if self.shut || !whole || !conn.compresses(payload.len()) {
             return self.send(conn, kind, payload, fin);
         }
-        let mut want = payload.len().saturating_add(crate::frame::MAX_HEADER_LEN);
+        // Growable storage gives the compressor the room it works best in.
+        let room = if B::GROWS {
+            crate::deflate::Compressor::<M>::preferred_room(payload.len())
+        } else {
+            payload.len()
+        };
+        let mut want = room.saturating_add(crate::frame::MAX_HEADER_LEN);
+        let len_before = self.buf.as_ref().len();
         loop {
             match conn.send_with(kind, payload, self.room(want), compressor) {
                 Ok(n) => {
                     self.end += n;
+                    // The compressor's working room beyond the frames is
+                    // given back: the buffer keeps the size it had.
+                    if B::GROWS {
+                        self.buf.shrink(self.end.max(len_before));
+                    }
                     return Ok(Queued { taken: payload.len(), complete: true });
                 }
                 // Growable storage makes room for what the encoder asks.

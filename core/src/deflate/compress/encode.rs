@@ -1,5 +1,5 @@
-//! Writing DEFLATE blocks (RFC 1951 section 3.2): a bit writer, the fixed
-//! Huffman codes, and stored blocks.
+//! Writing DEFLATE (RFC 1951 section 3.2): a bit writer, Huffman codes
+//! (the fixed ones, or a block's own), symbols, and stored blocks.
 
 /// Writes bits least significant first into a byte slice, refusing to go
 /// past its end (the caller then falls back to stored blocks).
@@ -66,12 +66,19 @@ const fn reverse(code: u16, count: u32) -> u16 {
     code.reverse_bits() >> (16 - count)
 }
 
-/// The fixed literal/length code (RFC 1951 section 3.2.6): bit-reversed
-/// code and length for each of the 288 symbols.
+/// A Huffman code for each literal/length symbol and each distance
+/// symbol: bit-reversed code and length.
+#[derive(Clone)]
+pub(super) struct Codes {
+    pub(super) litlen: [(u16, u8); 288],
+    pub(super) dist: [(u16, u8); 30],
+}
+
+/// The fixed codes (RFC 1951 section 3.2.6).
 // Symbols are under 288 and lengths under 10: the casts are exact.
 #[allow(clippy::cast_possible_truncation)]
-const FIXED_LITLEN: [(u16, u8); 288] = {
-    let mut table = [(0u16, 0u8); 288];
+pub(super) const FIXED: Codes = {
+    let mut litlen = [(0u16, 0u8); 288];
     let mut symbol = 0;
     while symbol < 288 {
         let (code, len) = match symbol {
@@ -80,10 +87,16 @@ const FIXED_LITLEN: [(u16, u8); 288] = {
             256..=279 => ((symbol - 256) as u16, 7),
             _ => (0xc0 + (symbol - 280) as u16, 8),
         };
-        table[symbol] = (reverse(code, len), len as u8);
+        litlen[symbol] = (reverse(code, len), len as u8);
         symbol += 1;
     }
-    table
+    let mut dist = [(0u16, 0u8); 30];
+    let mut symbol = 0;
+    while symbol < 30 {
+        dist[symbol] = (reverse(symbol as u16, 5), 5);
+        symbol += 1;
+    }
+    Codes { litlen, dist }
 };
 
 /// The length code (257-285) of a match of `len` bytes (3-258), its extra
@@ -91,7 +104,7 @@ const FIXED_LITLEN: [(u16, u8); 288] = {
 // `len` is at most 258: the cast is exact.
 #[allow(clippy::cast_possible_truncation)]
 #[inline]
-fn length_code(len: usize) -> (usize, u32, u32) {
+pub(super) fn length_code(len: usize) -> (usize, u32, u32) {
     let l = (len - 3) as u32;
     if l < 8 {
         (257 + l as usize, 0, 0)
@@ -110,7 +123,7 @@ fn length_code(len: usize) -> (usize, u32, u32) {
 // `distance` is at most 32768: the cast is exact.
 #[allow(clippy::cast_possible_truncation)]
 #[inline]
-fn distance_code(distance: usize) -> (u32, u32, u32) {
+pub(super) fn distance_code(distance: usize) -> (u32, u32, u32) {
     let d = (distance - 1) as u32;
     if d < 4 {
         (d, 0, 0)
@@ -121,37 +134,22 @@ fn distance_code(distance: usize) -> (u32, u32, u32) {
     }
 }
 
-/// Writes the header of a fixed-Huffman block that is not the last.
-pub(super) fn start_fixed_block(w: &mut BitWriter<'_>) {
-    // BFINAL 0, BTYPE 01.
-    w.put(0b010, 3);
-}
-
-/// Writes one literal byte with the fixed code.
+/// Writes one literal byte with `codes`.
 #[inline]
-pub(super) fn literal(w: &mut BitWriter<'_>, byte: u8) {
-    let (code, len) = FIXED_LITLEN[usize::from(byte)];
+pub(super) fn literal(w: &mut BitWriter<'_>, codes: &Codes, byte: u8) {
+    let (code, len) = codes.litlen[usize::from(byte)];
     w.put(u32::from(code), u32::from(len));
 }
 
-/// Writes a match (`len` 3-258, `distance` 1-32768) with the fixed code.
+/// Writes a match (`len` 3-258, `distance` 1-32768) with `codes`.
 #[inline]
-pub(super) fn back_reference(w: &mut BitWriter<'_>, len: usize, distance: usize) {
+pub(super) fn back_reference(w: &mut BitWriter<'_>, codes: &Codes, len: usize, distance: usize) {
     let (symbol, extra, extra_bits) = length_code(len);
-    let (code, code_len) = FIXED_LITLEN[symbol];
+    let (code, code_len) = codes.litlen[symbol];
     w.put(u32::from(code) | (extra << code_len), u32::from(code_len) + extra_bits);
-    let (dcode, dextra, dextra_bits) = distance_code(distance);
-    // Fixed distance codes are 5 bits wide, the code itself under 30.
-    let dcode = u16::try_from(dcode).unwrap_or_default();
-    w.put(u32::from(reverse(dcode, 5)) | (dextra << 5), 5 + dextra_bits);
-}
-
-/// Ends the fixed-Huffman block and writes the header of an empty stored
-/// block: its bytes up to the `00 00 ff ff` that RFC 7692 removes.
-pub(super) fn end_fixed_block_with_sync(w: &mut BitWriter<'_>) {
-    // End of block (256) is seven zero bits in the fixed code; then BFINAL
-    // 0, BTYPE 00, and the padding `finish` adds.
-    w.put(0, 7 + 3);
+    let (dsymbol, dextra, dextra_bits) = distance_code(distance);
+    let (dcode, dcode_len) = codes.dist[dsymbol as usize];
+    w.put(u32::from(dcode) | (dextra << dcode_len), u32::from(dcode_len) + dextra_bits);
 }
 
 /// The longest payload of one stored block.

@@ -8,7 +8,16 @@
 //! connections, because a candidate is used only when its distance lies
 //! inside the allowed window and the bytes there really match.
 
-use super::encode::{BitWriter, back_reference, literal};
+/// Where the symbols found go: written at once with fixed codes, or
+/// gathered for a block with codes of its own.
+pub(super) trait Sink {
+    /// One literal byte.
+    fn literal(&mut self, byte: u8);
+    /// A match of `len` bytes (4-258) `distance` bytes back.
+    fn back_reference(&mut self, len: usize, distance: usize);
+    /// Whether to stop: the output outgrew stored blocks.
+    fn gave_up(&self) -> bool;
+}
 
 /// The longest match DEFLATE encodes.
 const MAX_MATCH: usize = 258;
@@ -119,16 +128,14 @@ fn match_len(history: &[u8], payload: &[u8], at: usize, distance: usize) -> usiz
     in_history + common_prefix(payload, &ahead[in_history..], max - in_history)
 }
 
-/// Writes `payload` as fixed-Huffman symbols, matching against itself and
-/// what lies `behind` it. Stops early once more than `limit` bytes are
-/// written.
-pub(super) fn write_symbols(
-    w: &mut BitWriter<'_>,
+/// Finds the symbols of `payload`, matching against itself and what lies
+/// `behind` it, and hands them to `sink` until it gives up.
+pub(super) fn find_symbols(
+    sink: &mut impl Sink,
     heads: &mut Heads<'_>,
     behind: &Behind<'_>,
     payload: &[u8],
     effort: Effort,
-    limit: usize,
 ) {
     let &Behind { history, position, max_distance } = behind;
     let len = payload.len();
@@ -141,7 +148,7 @@ pub(super) fn write_symbols(
         if distance != 0 && distance <= max_distance && distance <= history.len() + at {
             let found = match_len(history, payload, at, distance);
             if found >= MIN_MATCH {
-                back_reference(w, found, distance);
+                sink.back_reference(found, distance);
                 let end = at + found;
                 if effort.index_inside_matches {
                     let mut inside = at + 1;
@@ -156,7 +163,7 @@ pub(super) fn write_symbols(
                 }
                 at = end;
                 misses = 0;
-                if w.exceeds(limit) {
+                if sink.gave_up() {
                     return;
                 }
                 continue;
@@ -165,15 +172,15 @@ pub(super) fn write_symbols(
         misses += 1;
         let step = if effort.skip_on_misses { 1 + (misses >> 5) as usize } else { 1 };
         for &byte in &payload[at..(at + step).min(len)] {
-            literal(w, byte);
+            sink.literal(byte);
         }
         at += step;
-        if w.exceeds(limit) {
+        if sink.gave_up() {
             return;
         }
     }
     for &byte in payload.get(at..).unwrap_or_default() {
-        literal(w, byte);
+        sink.literal(byte);
     }
 }
 

@@ -9,12 +9,16 @@
 //! always compress a message on its own (context takeover is allowed,
 //! never required) and the window is applied per message.
 
+mod block;
 mod encode;
+#[cfg(any(feature = "alloc", test))]
+mod huffman;
 mod matcher;
 
 use crate::BufferTooSmall;
-use encode::{BitWriter, end_fixed_block_with_sync, start_fixed_block, stored_len, write_stored};
-use matcher::{Behind, Effort, Heads, write_symbols};
+use block::{FixedSink, token_area};
+use encode::{stored_len, write_stored};
+use matcher::{Behind, Effort, Heads, find_symbols};
 
 /// Whether a [`Compressor`] remembers earlier messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,9 +86,10 @@ const fn level_tuning(level: u8) -> Tuning {
 /// ```
 /// use barews::deflate::{Compressor, Context};
 ///
-/// let mut compressor = Compressor::new(9, 1, Context::Kept);
-/// assert_eq!(compressor.memory().len(), Compressor::<Vec<u8>>::memory_size(9, 1, Context::Kept));
-/// let mut out = vec![0; Compressor::<Vec<u8>>::bound(12)];
+/// // Memory for 9-bit windows at level 1, keeping context: 2.5 KiB.
+/// let mut memory = [0u8; Compressor::<&mut [u8]>::memory_size(9, 1, Context::Kept)];
+/// let mut compressor = Compressor::in_memory(&mut memory[..], 9, 1, Context::Kept)?;
+/// let mut out = [0u8; Compressor::<&mut [u8]>::bound(12)];
 /// let n = compressor.compress(b"Hello Hello!", &mut out, 9)?;
 /// assert!(n < 12);
 /// # Ok::<(), barews::BufferTooSmall>(())
@@ -179,6 +184,15 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Compressor<M> {
         stored_len(len)
     }
 
+    /// The room [`compress`](Self::compress) works best with for a
+    /// `len`-byte message: [`bound`](Self::bound) and, behind it, room to
+    /// gather a block of symbols (3 bytes per input byte, at most 48 KiB)
+    /// so that blocks get Huffman codes made for them (with the `alloc`
+    /// feature). With only `bound` bytes it writes the fixed codes.
+    pub const fn preferred_room(len: usize) -> usize {
+        stored_len(len) + token_area(len)
+    }
+
     /// Forgets earlier messages: the next one is compressed on its own.
     pub fn reset(&mut self) {
         self.history_len = 0;
@@ -189,7 +203,11 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Compressor<M> {
     /// of the final empty block removed. No back-reference reaches more
     /// than 2^`window_bits` bytes back (8-15; the window the receiver
     /// agreed to). `out` must hold [`bound`](Self::bound) bytes; nothing
-    /// changes when it does not.
+    /// changes when it does not. With
+    /// [`preferred_room`](Self::preferred_room) bytes (and the `alloc`
+    /// feature), each block gets the smaller of Huffman codes made for it
+    /// and the fixed ones; otherwise the fixed codes. The output is at
+    /// the start of `out`.
     pub fn compress(
         &mut self,
         payload: &[u8],
@@ -200,30 +218,50 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Compressor<M> {
         if out.len() < required {
             return Err(BufferTooSmall { required });
         }
-        let out = &mut out[..required];
-        let written = if self.level == 0 {
-            None
-        } else {
-            let heads_len = 2usize << self.tuning.hash_bits;
-            let (heads, history) = self.memory.as_mut().split_at_mut(heads_len);
-            let mut heads = Heads { bytes: heads, bits: self.tuning.hash_bits };
-            let mut w = BitWriter::new(out);
-            start_fixed_block(&mut w);
-            let behind = Behind {
-                history: &history[..self.history_len],
-                position: self.position,
-                max_distance: 1usize << clamp_bits(window_bits),
-            };
-            write_symbols(&mut w, &mut heads, &behind, payload, self.tuning.effort, required);
-            end_fixed_block_with_sync(&mut w);
-            w.finish().filter(|&n| n <= required)
-        };
+        let (out, tokens) = out.split_at_mut(required);
+        let written =
+            if self.level == 0 { None } else { self.encode(payload, out, tokens, window_bits) };
         let written = match written {
             Some(n) => n,
             None => write_stored(payload, out),
         };
         self.remember(payload);
         Ok(written)
+    }
+
+    /// Writes `payload`'s symbols into `out` (whose length is what stored
+    /// blocks would take): in blocks with codes of their own when
+    /// `tokens` has room to gather them (with the `alloc` feature), else
+    /// with the fixed codes. `None` if that came out larger than `out`.
+    fn encode(
+        &mut self,
+        payload: &[u8],
+        out: &mut [u8],
+        tokens: &mut [u8],
+        window_bits: u8,
+    ) -> Option<usize> {
+        let limit = out.len();
+        let heads_len = 2usize << self.tuning.hash_bits;
+        let (heads, history) = self.memory.as_mut().split_at_mut(heads_len);
+        let mut heads = Heads { bytes: heads, bits: self.tuning.hash_bits };
+        let behind = Behind {
+            history: &history[..self.history_len],
+            position: self.position,
+            max_distance: 1usize << clamp_bits(window_bits),
+        };
+        let effort = self.tuning.effort;
+        // Gathering blocks links code a microcontroller's fixed send
+        // buffer never has room to use (7 KB of flash, 10 KB of stack).
+        #[cfg(any(feature = "alloc", test))]
+        if tokens.len() >= block::token_area(payload.len()) {
+            let mut sink = block::BlockSink::new(out, limit, tokens);
+            find_symbols(&mut sink, &mut heads, &behind, payload, effort);
+            return sink.finish();
+        }
+        let _ = tokens;
+        let mut sink = FixedSink::new(out, limit);
+        find_symbols(&mut sink, &mut heads, &behind, payload, effort);
+        sink.finish()
     }
 
     /// Keeps the end of what was just compressed as history, and moves
@@ -250,7 +288,8 @@ impl<M: AsRef<[u8]> + AsMut<[u8]>> Compressor<M> {
     }
 }
 
-#[cfg(feature = "alloc")]
+// Also in the core's own tests, whatever the features.
+#[cfg(any(feature = "alloc", test))]
 impl Compressor<alloc::vec::Vec<u8>> {
     /// A compressor in memory of its own (zeroed, on the heap): see
     /// [`memory_size`](Self::memory_size).

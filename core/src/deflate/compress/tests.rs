@@ -96,14 +96,20 @@ fn hello_compresses_to_rfc7692_bytes() {
 #[test]
 fn round_trips_at_every_window_and_level_with_and_without_context() {
     let corpus = corpus();
-    for bits in 8..=15u8 {
-        for level in 0..=9u8 {
+    // With room for blocks of their own codes, and with only the bound
+    // (the fixed codes).
+    let rooms: [fn(usize) -> usize; 2] =
+        [Compressor::<Vec<u8>>::preferred_room, Compressor::<Vec<u8>>::bound];
+    for (bits, level, room) in
+        (8..=15u8).flat_map(|b| (0..=9u8).flat_map(move |l| rooms.map(|r| (b, l, r))))
+    {
+        {
             for context in [Context::Kept, Context::Reset] {
                 let mut compressor = Compressor::new(bits, level, context);
                 let compressed: Vec<Vec<u8>> = corpus
                     .iter()
                     .map(|message| {
-                        let mut out = vec![0u8; Compressor::<Vec<u8>>::bound(message.len())];
+                        let mut out = vec![0u8; room(message.len())];
                         let n = compressor.compress(message, &mut out, bits).unwrap();
                         out.truncate(n);
                         out
@@ -177,4 +183,21 @@ fn a_borrowed_slice_works_as_memory() {
     let n = compressor.compress(&message, &mut out, 9).unwrap();
     out.truncate(n);
     assert_eq!(inflate_all(&[out], 9, true), vec![message]);
+}
+
+#[test]
+fn with_room_for_a_block_large_text_gets_codes_of_its_own_and_shrinks() {
+    let message = corpus()[6].clone();
+    let mut sizes = Vec::new();
+    for room in [Compressor::<Vec<u8>>::preferred_room, Compressor::<Vec<u8>>::bound] {
+        let mut out = vec![0u8; room(message.len())];
+        let n = Compressor::new(15, 1, Context::Reset).compress(&message, &mut out, 15).unwrap();
+        // BTYPE, bits 1-2 of the first byte: 10 dynamic, 01 fixed.
+        sizes.push((n, out[0] >> 1 & 3));
+        out.truncate(n);
+        assert_eq!(inflate_all(&[out], 15, false), vec![message.clone()]);
+    }
+    assert_eq!(sizes[0].1, 0b10, "dynamic codes with room");
+    assert_eq!(sizes[1].1, 0b01, "fixed codes without");
+    assert!(sizes[0].0 < sizes[1].0 * 9 / 10, "{sizes:?}");
 }
