@@ -85,13 +85,7 @@ impl<S: Side> Connection<S> {
         payload: &[u8],
         out: &mut [u8],
     ) -> Result<usize, SendError> {
-        self.check_can_send()?;
-        if self.sending.is_some() {
-            return Err(SendError::MessageInProgress);
-        }
-        if kind == DataKind::Text && utf8::validate(payload).is_err() {
-            return Err(SendError::InvalidUtf8);
-        }
+        self.check_whole_message(kind, payload)?;
         let fragment = self.config.fragment_size().map_or(payload.len(), |size| size.max(1));
         let frames = || {
             let count = payload.len().div_ceil(fragment.max(1)).max(1);
@@ -141,6 +135,14 @@ impl<S: Side> Connection<S> {
         if !self.compresses(payload.len()) {
             return self.send(kind, payload, out);
         }
+        self.check_whole_message(kind, payload)?;
+        self.send_compressed(kind, payload, out, compressor)
+    }
+
+    /// Whether a whole message of type `kind` may be sent now: the
+    /// connection is open for sending, no fragmented message is under way,
+    /// and text is valid UTF-8.
+    fn check_whole_message(&self, kind: DataKind, payload: &[u8]) -> Result<(), SendError> {
         self.check_can_send()?;
         if self.sending.is_some() {
             return Err(SendError::MessageInProgress);
@@ -148,7 +150,7 @@ impl<S: Side> Connection<S> {
         if kind == DataKind::Text && utf8::validate(payload).is_err() {
             return Err(SendError::InvalidUtf8);
         }
-        self.send_compressed(kind, payload, out, compressor)
+        Ok(())
     }
 
     /// Compresses a whole message (permessage-deflate) and writes it as
