@@ -115,7 +115,9 @@ impl<'a, 't> BlockSink<'a, 't> {
         self.w.finish().filter(|&n| n <= self.limit)
     }
 
-    fn push(&mut self, value: u32) {
+    /// Stores a token; the block is written first when it is full (so the
+    /// token and its frequencies go to the next one).
+    fn push(&mut self, value: u32, litlen_symbol: usize, dist_symbol: Option<usize>) {
         if self.count == self.capacity {
             self.write_block();
         }
@@ -123,6 +125,10 @@ impl<'a, 't> BlockSink<'a, 't> {
         if let Some(slot) = self.tokens.get_mut(at..at + TOKEN) {
             slot.copy_from_slice(&value.to_le_bytes()[..TOKEN]);
             self.count += 1;
+            self.litlen_freq[litlen_symbol] += 1;
+            if let Some(symbol) = dist_symbol {
+                self.dist_freq[symbol] += 1;
+            }
         }
     }
 
@@ -166,20 +172,17 @@ impl<'a, 't> BlockSink<'a, 't> {
 impl Sink for BlockSink<'_, '_> {
     #[inline]
     fn literal(&mut self, byte: u8) {
-        self.litlen_freq[usize::from(byte)] += 1;
-        self.push(u32::from(byte));
+        self.push(u32::from(byte), usize::from(byte), None);
     }
 
     #[inline]
     fn back_reference(&mut self, len: usize, distance: usize) {
         let (symbol, _, _) = length_code(len);
         let (dsymbol, _, _) = distance_code(distance);
-        self.litlen_freq[symbol] += 1;
-        self.dist_freq[dsymbol as usize] += 1;
         // `len` is at most 258 and `distance` at most 32768: 23 bits.
         let packed = (u32::try_from(len - 3).unwrap_or_default() << 15)
             | u32::try_from(distance - 1).unwrap_or_default();
-        self.push(256 + packed);
+        self.push(256 + packed, symbol, Some(dsymbol as usize));
     }
 
     #[inline]
@@ -364,6 +367,35 @@ fn run_lengths(lengths: &[u8], runs: &mut [(u8, u8); 286 + 30]) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Inflates raw DEFLATE `data` ending like a permessage-deflate
+    /// message (RFC 7692's tail appended).
+    fn inflate(data: &[u8]) -> std::vec::Vec<u8> {
+        use miniz_oxide::inflate::core::{DecompressorOxide, decompress, inflate_flags};
+        let mut input = data.to_vec();
+        input.extend_from_slice(&[0, 0, 0xff, 0xff]);
+        let mut out = std::vec![0u8; 1024];
+        let flags = inflate_flags::TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF
+            | inflate_flags::TINFL_FLAG_HAS_MORE_INPUT;
+        let (_, _, written) = decompress(&mut DecompressorOxide::new(), &input, &mut out, 0, flags);
+        out.truncate(written);
+        out
+    }
+
+    #[test]
+    fn a_symbol_first_seen_by_a_new_block_gets_a_code_in_it() {
+        // Four tokens a block: the fifth starts the second block, with a
+        // byte the first never had.
+        let mut out = [0u8; 256];
+        let mut tokens = [0u8; 4 * TOKEN];
+        let mut sink = BlockSink::new(&mut out, 256, &mut tokens);
+        for &byte in b"aaaaz" {
+            sink.literal(byte);
+        }
+        sink.back_reference(4, 5);
+        let n = sink.finish().unwrap();
+        assert_eq!(inflate(&out[..n]), b"aaaazaaaa");
+    }
 
     #[test]
     fn runs_of_code_lengths_use_the_repeat_symbols() {

@@ -201,3 +201,44 @@ fn with_room_for_a_block_large_text_gets_codes_of_its_own_and_shrinks() {
     assert_eq!(sizes[1].1, 0b01, "fixed codes without");
     assert!(sizes[0].0 < sizes[1].0 * 9 / 10, "{sizes:?}");
 }
+
+/// Messages around the block size (16,384 symbols) and far beyond it, of
+/// few, some and all byte values, round-trip with and without context.
+#[test]
+fn messages_of_several_blocks_round_trip() {
+    let mut seed = 99u32;
+    let all: Vec<u8> = (0..=255u8).collect();
+    let mut make = |n: usize, alphabet: &[u8]| -> Vec<u8> {
+        (0..n)
+            .map(|_| {
+                seed ^= seed << 13;
+                seed ^= seed >> 17;
+                seed ^= seed << 5;
+                alphabet[seed as usize % alphabet.len()]
+            })
+            .collect()
+    };
+    let letters = b"abcdefghijklmnopqrstuvwxyz ";
+    for len in [65535usize, 65536, 65537, 16384, 16385, 32768, 49152, 49153, 100_000] {
+        let cases: Vec<(&str, Vec<u8>)> = vec![
+            ("letters", make(len, letters)),
+            ("bytes", make(len, &all)),
+            ("ab", make(len, b"ab")),
+        ];
+        for (name, data) in cases {
+            for context in [Context::Kept, Context::Reset] {
+                let mut c = Compressor::new(15, 1, context);
+                let mut out = vec![0u8; Compressor::<Vec<u8>>::preferred_room(len)];
+                let mut msgs = Vec::new();
+                for _ in 0..3 {
+                    let n = c.compress(&data, &mut out, 15).unwrap();
+                    msgs.push(out[..n].to_vec());
+                }
+                let back = inflate_all(&msgs, 15, context == Context::Kept);
+                for message in &back {
+                    assert!(message == &data, "{name} {len} {context:?}");
+                }
+            }
+        }
+    }
+}
