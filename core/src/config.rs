@@ -1,6 +1,7 @@
 //! Limits and behaviour of a [`Connection`](crate::connection::Connection).
 
 use crate::time::Duration;
+use core::num::NonZeroUsize;
 
 /// Settings for a connection, built with `const fn` methods.
 ///
@@ -23,11 +24,17 @@ pub struct Config {
     max_message_len: u64,
     auto_pong: bool,
     auto_close: bool,
-    keepalive: Option<Duration>,
+    /// The keepalive interval; [`KEEPALIVE_OFF`] when keepalive is off
+    /// (one word, not an `Option`'s two).
+    keepalive: Duration,
     keepalive_timeout: Duration,
     close_timeout: Duration,
-    fragment_size: Option<usize>,
+    fragment_size: Option<NonZeroUsize>,
 }
+
+/// The keepalive interval that stands for none: an interval this long
+/// never ends.
+const KEEPALIVE_OFF: Duration = Duration::from_millis(u64::MAX);
 
 impl Config {
     /// Default [`max_frame_len`](Self::max_frame_len): 16 MiB.
@@ -48,7 +55,7 @@ impl Config {
             max_message_len: Self::DEFAULT_MAX_MESSAGE_LEN,
             auto_pong: true,
             auto_close: true,
-            keepalive: None,
+            keepalive: KEEPALIVE_OFF,
             keepalive_timeout: Self::DEFAULT_KEEPALIVE_TIMEOUT,
             close_timeout: Self::DEFAULT_CLOSE_TIMEOUT,
             fragment_size: None,
@@ -89,10 +96,14 @@ impl Config {
     }
 
     /// Send a Ping when nothing has been received for a whole interval of
-    /// this length; `None` turns keepalive off.
+    /// this length; `None` turns keepalive off (as does an interval of
+    /// `u64::MAX` milliseconds, which never ends).
     #[must_use]
     pub const fn with_keepalive(mut self, interval: Option<Duration>) -> Self {
-        self.keepalive = interval;
+        self.keepalive = match interval {
+            Some(interval) => interval,
+            None => KEEPALIVE_OFF,
+        };
         self
     }
 
@@ -117,7 +128,10 @@ impl Config {
     /// Zero is treated as one.
     #[must_use]
     pub const fn with_fragment_size(mut self, bytes: Option<usize>) -> Self {
-        self.fragment_size = bytes;
+        self.fragment_size = match bytes {
+            Some(bytes) => NonZeroUsize::new(if bytes == 0 { 1 } else { bytes }),
+            None => None,
+        };
         self
     }
 
@@ -143,7 +157,11 @@ impl Config {
 
     /// The keepalive interval, if keepalive is on.
     pub const fn keepalive(&self) -> Option<Duration> {
-        self.keepalive
+        if self.keepalive.as_millis() == KEEPALIVE_OFF.as_millis() {
+            None
+        } else {
+            Some(self.keepalive)
+        }
     }
 
     /// The keepalive timeout.
@@ -158,7 +176,10 @@ impl Config {
 
     /// The outgoing fragment size, if messages are split.
     pub const fn fragment_size(&self) -> Option<usize> {
-        self.fragment_size
+        match self.fragment_size {
+            Some(size) => Some(size.get()),
+            None => None,
+        }
     }
 }
 

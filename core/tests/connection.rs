@@ -343,6 +343,24 @@ fn a_ping_after_our_unsent_close_is_answered_first() {
 }
 
 #[test]
+fn a_close_replaces_our_unsent_ping_and_a_pong_owed_still_goes_first() {
+    let mut conn = server();
+    let mut sent = Vec::new();
+    conn.ping(b"are you there").unwrap();
+    drain(&mut conn, &mut sent);
+    assert_eq!(sent, b"\x89\x0dare you there", "a Ping alone goes out");
+    sent.clear();
+    conn.ping(b"unsent").unwrap();
+    // The peer pings (a Pong is owed), then this end closes before writing.
+    let mut input = client_frame(0x89, b"hi");
+    assert!(conn.receive(&mut input).unwrap().event.is_some());
+    conn.close(CloseCode::NORMAL, "bye").unwrap();
+    drain(&mut conn, &mut sent);
+    assert_eq!(sent, b"\x8a\x02hi\x88\x05\x03\xe8bye", "the Pong, then the Close; no Ping");
+    assert_eq!(conn.ping(b"late"), Err(SendError::Closed));
+}
+
+#[test]
 fn payload_inside_one_long_frame_keeps_the_keepalive_quiet() {
     let config = Config::new()
         .with_keepalive(Some(Duration::from_secs(10)))

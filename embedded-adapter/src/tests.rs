@@ -204,6 +204,8 @@ fn server_transcript_is_the_same_at_every_read_chunking() {
     let mut input = REQUEST.to_vec();
     input.extend(frame(&mut peer, DataKind::Text, b"Hello"));
     peer.ping(b"are you there").unwrap();
+    // Written before the Close is queued, which would replace it.
+    input.extend(owed(&mut peer));
     peer.close(CloseCode::NORMAL, "bye").unwrap();
     input.extend(owed(&mut peer));
     let mut transcripts = Vec::new();
@@ -602,6 +604,8 @@ fn events_borrow_the_right_bytes_at_every_read_chunking() {
     input.extend(frame(&mut peer, DataKind::Binary, b"abc"));
     peer.ping(b"ping!").unwrap();
     peer.pong(b"").unwrap();
+    // Written before the Close is queued, which would replace the Ping.
+    input.extend(owed(&mut peer));
     peer.close(CloseCode::NORMAL, "bye now").unwrap();
     input.extend(owed(&mut peer));
     for read in [1, 2, 5, 1000] {

@@ -42,68 +42,80 @@ impl Slot {
     }
 }
 
-/// The queued control frames, sent in the order Pong, Ping, Close. A new
-/// Pong replaces an unsent one (RFC 6455 section 5.5.3 allows answering
-/// only the latest Ping).
+/// The queued control frames, sent in the order Pong, then Ping or Close.
+/// A new Pong replaces an unsent one (RFC 6455 section 5.5.3 allows
+/// answering only the latest Ping), and so does a new Ping.
+///
+/// This end's Ping and its Close share a slot: a Close replaces a Ping not
+/// yet written, since no Ping may follow a Close and the Pong a Ping asks
+/// for would not be waited for once this end closes. That keeps a
+/// connection's state one 125-byte payload smaller than a slot each.
 pub(super) struct Outbox {
     pong: Slot,
-    ping: Slot,
-    close: Slot,
+    ping_or_close: Slot,
+    /// `ping_or_close` holds this end's Close (queued or written).
+    closing: bool,
 }
 
 impl Outbox {
     pub(super) const fn new() -> Self {
-        Outbox { pong: Slot::EMPTY, ping: Slot::EMPTY, close: Slot::EMPTY }
+        Outbox { pong: Slot::EMPTY, ping_or_close: Slot::EMPTY, closing: false }
     }
 
     pub(super) fn queue_pong(&mut self, payload: &[u8]) {
         self.pong.fill(&[payload]);
     }
 
+    /// Queues a Ping, unless this end's Close is queued already.
     pub(super) fn queue_ping(&mut self, payload: &[u8]) {
-        self.ping.fill(&[payload]);
+        if !self.closing {
+            self.ping_or_close.fill(&[payload]);
+        }
     }
 
     pub(super) fn has_ping(&self) -> bool {
-        self.ping.queued
+        self.ping_or_close.queued && !self.closing
     }
 
     /// Whether this end's Close is queued but not yet written.
     pub(super) fn has_close(&self) -> bool {
-        self.close.queued
+        self.ping_or_close.queued && self.closing
     }
 
-    /// Queues a Close: the code and reason, or an empty payload.
+    /// Queues a Close: the code and reason, or an empty payload. An unsent
+    /// Ping is dropped.
     pub(super) fn queue_close(&mut self, code: Option<CloseCode>, reason: &[u8]) {
+        self.closing = true;
         match code {
             Some(code) => {
                 let reason = reason.get(..MAX_REASON_LEN).unwrap_or(reason);
-                self.close.fill(&[&code.0.to_be_bytes(), reason]);
+                self.ping_or_close.fill(&[&code.0.to_be_bytes(), reason]);
             }
-            None => self.close.fill(&[]),
+            None => self.ping_or_close.fill(&[]),
         }
     }
 
     pub(super) fn drop_pings_and_pongs(&mut self) {
         self.pong.queued = false;
-        self.ping.queued = false;
+        if !self.closing {
+            self.ping_or_close.queued = false;
+        }
     }
 
     /// The next frame to send and its slot.
     fn next(&mut self) -> Option<(OpCode, &mut Slot)> {
         if self.pong.queued {
             Some((OpCode::Pong, &mut self.pong))
-        } else if self.ping.queued {
-            Some((OpCode::Ping, &mut self.ping))
-        } else if self.close.queued {
-            Some((OpCode::Close, &mut self.close))
+        } else if self.ping_or_close.queued {
+            let opcode = if self.closing { OpCode::Close } else { OpCode::Ping };
+            Some((opcode, &mut self.ping_or_close))
         } else {
             None
         }
     }
 
     fn is_empty(&self) -> bool {
-        !(self.pong.queued || self.ping.queued || self.close.queued)
+        !(self.pong.queued || self.ping_or_close.queued)
     }
 }
 
@@ -129,7 +141,8 @@ impl<S: Side> Connection<S> {
     }
 
     /// Queues a Ping with `payload` (at most 125 bytes), replacing an
-    /// unsent one. The peer answers with a Pong.
+    /// unsent one. The peer answers with a Pong. A Close queued before the
+    /// Ping is written drops it.
     pub fn ping(&mut self, payload: &[u8]) -> Result<(), SendError> {
         self.check_control(payload)?;
         self.outbox.queue_ping(payload);

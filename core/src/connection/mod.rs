@@ -463,8 +463,9 @@ impl<S: Side> Connection<S> {
         error
     }
 
-    /// Queues a Close from this end (an answer or the first word). Pongs
-    /// and Pings already queued still go out first.
+    /// Queues a Close from this end (an answer or the first word). A Pong
+    /// already queued still goes out first; a Ping not yet written is
+    /// dropped (see `Outbox`).
     fn queue_close(&mut self, code: Option<CloseCode>, reason: &[u8]) {
         self.outbox.queue_close(code, reason);
         self.close_sent = true;

@@ -28,15 +28,18 @@ use crate::utf8::{self, Utf8Validator};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PayloadMask {
     key: Option<[u8; 4]>,
-    offset: usize,
+    /// Where in the key the next byte starts (0 to 3).
+    offset: u8,
 }
 
 impl PayloadMask {
     /// Masks the next `chunk` of the payload in place.
     pub fn apply(&mut self, chunk: &mut [u8]) {
         if let Some(key) = self.key {
-            apply_mask(chunk, key, self.offset);
-            self.offset = (self.offset + chunk.len() % 4) % 4;
+            apply_mask(chunk, key, usize::from(self.offset));
+            // `len % 4` is below 4, so the sum's remainder fits.
+            let moved = u8::try_from(chunk.len() % 4).unwrap_or(0);
+            self.offset = (self.offset + moved) % 4;
         }
     }
 

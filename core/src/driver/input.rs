@@ -5,7 +5,7 @@
 use super::buffer::{Buffer, move_to_front};
 use super::event::EventAt;
 use super::output::Output;
-use super::{Action, End};
+use super::{Action, End, MIN_BUFFER};
 use crate::connection::{Connection, Event, Role, Side};
 use crate::time::{Clock, Instant};
 use core::ops::Range;
@@ -103,10 +103,37 @@ impl<B: Buffer> Input<B> {
 
     fn grow(&mut self) {
         let len = self.buf.as_ref().len();
-        let target = len.saturating_mul(2).min(self.max_len);
+        // Storage swapped in empty grows to the least a driver works with.
+        let target = len.saturating_mul(2).max(MIN_BUFFER).min(self.max_len.max(MIN_BUFFER));
         if target > len {
             self.buf.grow(target);
         }
+    }
+
+    /// Whether every byte read has gone to the connection and no event is
+    /// held back: nothing in the storage matters until the next read.
+    pub fn is_drained(&self) -> bool {
+        self.start == self.end && self.ready.is_none()
+    }
+
+    /// Swaps the receive buffer's storage for `buf` and returns the old
+    /// storage, while the buffer is [drained](Self::is_drained); gives
+    /// `buf` back untouched otherwise, or if it is fixed storage shorter
+    /// than [`MIN_BUFFER`]. Positions of events found before no longer
+    /// resolve.
+    ///
+    /// A server with many connections that mostly wait holds no receive
+    /// buffer per waiting connection this way: it swaps empty storage in
+    /// before a connection waits, and a buffer of its own pool in when
+    /// input arrives. Growable storage swapped in empty grows to
+    /// [`MIN_BUFFER`] bytes when a read needs room.
+    pub fn replace_buffer(&mut self, buf: B) -> Result<B, B> {
+        if !self.is_drained() || (!B::GROWS && buf.as_ref().len() < MIN_BUFFER) {
+            return Err(buf);
+        }
+        self.start = 0;
+        self.end = 0;
+        Ok(core::mem::replace(&mut self.buf, buf))
     }
 
     /// Records that the transport's input ended (a read returned 0).

@@ -78,6 +78,22 @@ impl<B: Buffer> Output<B> {
         }
     }
 
+    /// Swaps the send buffer's storage for `buf` and returns the old
+    /// storage, while nothing is pending; gives `buf` back untouched
+    /// otherwise, or if it is fixed storage shorter than
+    /// [`MIN_BUFFER`](super::MIN_BUFFER). See
+    /// [`Input::replace_buffer`](super::Input::replace_buffer): the same,
+    /// for the send side. Growable storage swapped in empty grows when
+    /// something is queued ([`free`](Self::free) stays empty until then).
+    pub fn replace_buffer(&mut self, buf: B) -> Result<B, B> {
+        if self.start != self.end || (!B::GROWS && buf.as_ref().len() < super::MIN_BUFFER) {
+            return Err(buf);
+        }
+        self.start = 0;
+        self.end = 0;
+        Ok(core::mem::replace(&mut self.buf, buf))
+    }
+
     /// The transport has been shut down (by [`Action::Shutdown`](super::Action::Shutdown)
     /// or by the caller): pending bytes are dropped and sends fail.
     pub fn shut(&mut self) {

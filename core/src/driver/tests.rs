@@ -593,3 +593,99 @@ fn large_compressed_messages_through_a_growable_buffer_round_trip() {
         assert!(got == payload, "round {round}");
     }
 }
+
+#[test]
+fn storage_swapped_out_between_reads_changes_no_event() {
+    // Two whole frames, then one cut across reads: the buffer is swapped
+    // for empty storage whenever it is drained, as a server with a buffer
+    // pool does before each wait.
+    let mut input = client_frame(0x81, b"first");
+    input.extend(client_frame(0x82, &[7; 40]));
+    input.extend(client_frame(0x81, "third, cut across reads".as_bytes()));
+    let plain = run(&mut server(256, 256), &input, 7, usize::MAX, |_, _, _| {});
+
+    let mut driver = server(256, 256);
+    let (mut swapped, mut refused) = (0, 0);
+    let mut rest = &input[..];
+    let mut events = Vec::new();
+    for _ in 0..1000 {
+        match driver.poll(&mut || Instant::ZERO) {
+            Ok(Action::Event(at)) => events.push(own(driver.event(at))),
+            Ok(Action::Read { .. }) => {
+                let drained = driver.input().is_drained();
+                let replaced = driver.input_mut().replace_buffer(Vec::new());
+                assert_eq!(replaced.is_ok(), drained);
+                if replaced.is_ok() {
+                    swapped += 1;
+                } else {
+                    refused += 1;
+                }
+                let spare = driver.spare();
+                assert!(!spare.is_empty(), "empty storage grows for the read");
+                let n = rest.len().min(spare.len()).min(7);
+                spare[..n].copy_from_slice(&rest[..n]);
+                rest = &rest[n..];
+                if n == 0 {
+                    driver.ended();
+                } else {
+                    driver.filled(n);
+                }
+            }
+            Ok(Action::Write) => {
+                let n = driver.pending().len();
+                driver.wrote(n);
+            }
+            Ok(Action::Shutdown) => {}
+            Err(_) => break,
+        }
+    }
+    assert_eq!(events, plain.events);
+    // Reads of 7 bytes cut frame heads (kept) as well as payloads (handed
+    // out as chunks, so the buffer is drained).
+    assert!(swapped >= 3, "swapped {swapped} times");
+    assert!(refused > 0, "a read that cut a frame's head kept its storage");
+}
+
+#[test]
+fn storage_is_kept_while_a_frame_head_is_cut() {
+    let frame = client_frame(0x82, &[3; 20]);
+    let mut driver = server(256, 256);
+    assert!(matches!(driver.poll(&mut || Instant::ZERO), Ok(Action::Read { .. })));
+    // Three of the head's six bytes.
+    driver.spare()[..3].copy_from_slice(&frame[..3]);
+    driver.filled(3);
+    assert!(matches!(driver.poll(&mut || Instant::ZERO), Ok(Action::Read { .. })));
+    assert!(!driver.input().is_drained());
+    let given = driver.input_mut().replace_buffer(vec![0; 300]);
+    assert_eq!(given.map_err(|b| b.len()), Err(300), "the new storage comes back");
+    driver.spare()[..frame.len() - 3].copy_from_slice(&frame[3..]);
+    driver.filled(frame.len() - 3);
+    let Ok(Action::Event(at)) = driver.poll(&mut || Instant::ZERO) else { panic!() };
+    assert_eq!(
+        own(driver.event(at)),
+        own(Event::Data { kind: DataKind::Binary, payload: &[3; 20], first: true, last: true })
+    );
+}
+
+#[test]
+fn fixed_storage_too_small_for_a_control_frame_is_not_swapped_in() {
+    let (mut rx, mut tx) = ([0u8; 256], [0u8; 256]);
+    let (mut small_rx, mut small_tx) = ([0u8; MIN_BUFFER - 1], [0u8; MIN_BUFFER - 1]);
+    let mut driver =
+        Driver::new(Connection::server(Config::new()), &mut rx[..], &mut tx[..]).unwrap();
+    assert!(driver.input_mut().replace_buffer(&mut small_rx[..]).is_err());
+    assert!(driver.output_mut().replace_buffer(&mut small_tx[..]).is_err());
+}
+
+#[test]
+fn send_storage_swaps_only_when_written_out_and_grows_from_empty() {
+    let mut driver = server(256, 256);
+    assert!(driver.send_message(DataKind::Text, b"queued").unwrap().complete);
+    assert!(driver.output_mut().replace_buffer(Vec::new()).is_err(), "bytes are pending");
+    let n = driver.pending().len();
+    driver.wrote(n);
+    let old = driver.output_mut().replace_buffer(Vec::new()).unwrap();
+    assert_eq!(old.len(), 256);
+    assert!(driver.send_message(DataKind::Text, b"after the swap").unwrap().complete);
+    assert_eq!(driver.pending(), &[&[0x81, 14][..], b"after the swap"].concat()[..]);
+}
