@@ -306,7 +306,7 @@ impl TokioDriver {
         let ws = barews_tokio::ServerSocket::server_from_raw(
             stream,
             &[],
-            barews_tokio::SocketOptions::default(),
+            &barews_tokio::SocketOptions::default(),
         )
         .expect("in-memory socket");
         let chunk = Vec::with_capacity(64 * 1024);

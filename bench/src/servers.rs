@@ -36,6 +36,7 @@ use barews_std::MIN_READ_BUFFER;
 use std::future::Future;
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::Arc;
 use std::thread;
 
 /// An echo server implementation.
@@ -126,9 +127,13 @@ impl Impl {
             Impl::Fastwebsockets => spawn_tokio(listener, cpu, fastwebsockets_echo)?,
             Impl::TokioTungstenite => spawn_tokio(listener, cpu, tokio_tungstenite_echo)?,
             Impl::TokioWebsockets => spawn_tokio(listener, cpu, tokio_websockets_echo)?,
-            Impl::BarewsTokio => spawn_tokio(listener, cpu, |s| barews_tokio_echo(s, 0))?,
+            Impl::BarewsTokio => {
+                let options = barews_tokio_options(0);
+                spawn_tokio(listener, cpu, move |s| barews_tokio_echo(s, Arc::clone(&options)))?;
+            }
             Impl::BarewsTokioSmall => {
-                spawn_tokio(listener, cpu, |s| barews_tokio_echo(s, MIN_READ_BUFFER))?;
+                let options = barews_tokio_options(MIN_READ_BUFFER);
+                spawn_tokio(listener, cpu, move |s| barews_tokio_echo(s, Arc::clone(&options)))?;
             }
         }
         Ok(addr)
@@ -272,7 +277,7 @@ fn is_disconnect(error: &io::Error) -> bool {
 /// share that core as the threaded servers' threads do.
 fn spawn_tokio<F, Fut>(listener: TcpListener, cpu: Option<usize>, serve: F) -> io::Result<()>
 where
-    F: Fn(tokio::net::TcpStream) -> Fut + Send + Copy + 'static,
+    F: Fn(tokio::net::TcpStream) -> Fut + Send + 'static,
     Fut: Future<Output = Result<(), String>> + Send + 'static,
 {
     listener.set_nonblocking(true)?;
@@ -289,19 +294,32 @@ where
             loop {
                 let Ok((stream, _)) = listener.accept().await else { continue };
                 let _ = stream.set_nodelay(true);
-                tokio::spawn(async move { report(serve(stream).await) });
+                // `map`, not an `async` block around the future: a block
+                // would hold the future twice (as its capture and as what
+                // it awaits).
+                tokio::spawn(futures_util::FutureExt::map(serve(stream), report));
             }
         });
     });
     Ok(())
 }
 
+/// barews-tokio's server options, made once and shared by the
+/// connections (as a server keeps its configuration): `read_buffer` 0
+/// keeps the default read buffer size.
+fn barews_tokio_options(read_buffer: usize) -> Arc<barews_tokio::ServerOptions> {
+    let mut options = barews_tokio::ServerOptions::default();
+    if read_buffer > 0 {
+        options.socket.read_buffer_size = read_buffer;
+    }
+    Arc::new(options)
+}
+
 /// barews-tokio's echo: whole messages queued, written together before the
 /// socket waits for more input (as its `echo_server` example does).
-/// `read_buffer` 0 keeps the default read buffer size.
 async fn barews_tokio_echo(
     stream: tokio::net::TcpStream,
-    read_buffer: usize,
+    options: Arc<barews_tokio::ServerOptions>,
 ) -> Result<(), String> {
     use barews_tokio::{End, Error, Message};
     let ended = |error: Error| match error {
@@ -309,10 +327,6 @@ async fn barews_tokio_echo(
         Error::Io(e) if is_disconnect(&e) => Ok(()),
         other => Err(format!("barews-tokio: {other}")),
     };
-    let mut options = barews_tokio::ServerOptions::default();
-    if read_buffer > 0 {
-        options.socket.read_buffer_size = read_buffer;
-    }
     let (mut socket, _) = barews_tokio::accept_with(stream, &options)
         .await
         .map_err(|e| format!("barews-tokio accept: {e}"))?;

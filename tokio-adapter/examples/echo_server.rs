@@ -25,6 +25,7 @@
 
 use barews::connection::Event;
 use barews_tokio::{End, Error, Message, ServerOptions, Shutdown};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::{TcpListener, TcpStream};
 
@@ -50,7 +51,10 @@ fn main() -> std::io::Result<()> {
         }
         None => tokio::runtime::Builder::new_multi_thread().enable_all().build()?,
     };
-    let serving = Serving { stream_buffer, read_buffer, deflate_shared: shared };
+    // Made once and shared by every connection (not a copy per task).
+    let options =
+        Arc::new(server_options(Serving { stream_buffer, read_buffer, deflate_shared: shared }));
+    let streaming = stream_buffer.is_some();
     runtime.block_on(async move {
         let listener = TcpListener::bind(&addr).await?;
         println!("echo server listening on ws://{}", listener.local_addr()?);
@@ -61,9 +65,9 @@ fn main() -> std::io::Result<()> {
                 _ = tokio::signal::ctrl_c() => break,
             };
             let Ok((stream, _)) = accepted else { continue };
-            let shutdown = shutdown.clone();
+            let (options, shutdown) = (Arc::clone(&options), shutdown.clone());
             tokio::spawn(async move {
-                if let Err(error) = serve(stream, serving, &shutdown).await {
+                if let Err(error) = serve(stream, &options, streaming, &shutdown).await {
                     match error {
                         // Normal ends, peers that break the protocol, and
                         // port probes that connect and leave.
@@ -90,7 +94,7 @@ fn usage() -> ! {
     std::process::exit(2);
 }
 
-/// How a connection is served.
+/// How connections are served, from the command line.
 #[derive(Debug, Clone, Copy)]
 struct Serving {
     /// Echo chunks as they arrive through a buffer of this size.
@@ -101,9 +105,9 @@ struct Serving {
     deflate_shared: bool,
 }
 
-async fn serve(stream: TcpStream, serving: Serving, shutdown: &Shutdown) -> Result<(), Error> {
+/// The options every connection is accepted with.
+fn server_options(serving: Serving) -> ServerOptions {
     let Serving { stream_buffer, read_buffer, deflate_shared: shared } = serving;
-    stream.set_nodelay(true)?;
     let mut options = ServerOptions::default();
     if let Some(size) = read_buffer {
         options.socket.read_buffer_size = size;
@@ -123,9 +127,21 @@ async fn serve(stream: TcpStream, serving: Serving, shutdown: &Shutdown) -> Resu
         options.socket.read_buffer_size = size;
         options.socket.max_read_buffer_size = size;
     }
-    let (mut socket, _) = barews_tokio::accept_with(stream, &options).await?;
+    options
+}
+
+/// Serves one connection: echoes whole messages, or with `streaming` each
+/// chunk as it arrives.
+async fn serve(
+    stream: TcpStream,
+    options: &ServerOptions,
+    streaming: bool,
+    shutdown: &Shutdown,
+) -> Result<(), Error> {
+    stream.set_nodelay(true)?;
+    let (mut socket, _) = barews_tokio::accept_with(stream, options).await?;
     socket.watch_shutdown(shutdown);
-    if stream_buffer.is_some() {
+    if streaming {
         // Each chunk goes straight back as a fragment of the same message.
         let mut chunk = Vec::new();
         loop {

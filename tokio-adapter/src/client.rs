@@ -174,7 +174,7 @@ async fn client_inner<T: AsyncRead + AsyncWrite + Unpin>(
         .await
         .map_err(|_| Error::HandshakeTimeout)??;
     let leftover = &head[opened.consumed..];
-    let socket = ClientSocket::from_parts(stream, opened.conn, leftover, options.socket.clone())?;
+    let socket = ClientSocket::from_parts(stream, opened.conn, leftover, &options.socket)?;
     Ok((socket, opened.info))
 }
 

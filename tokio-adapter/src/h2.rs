@@ -109,8 +109,7 @@ impl H2Client {
         let (conn, info, upgraded) = tokio::time::timeout(options.handshake_timeout, exchange)
             .await
             .map_err(|_| Error::HandshakeTimeout)??;
-        let socket =
-            ClientSocket::from_parts(TokioIo::new(upgraded), conn, &[], options.socket.clone())?;
+        let socket = ClientSocket::from_parts(TokioIo::new(upgraded), conn, &[], &options.socket)?;
         Ok((socket, info))
     }
 }

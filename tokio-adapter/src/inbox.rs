@@ -3,195 +3,305 @@
 //! write, wait for a timer, end the transport).
 
 use crate::clock::Clock;
+use crate::pool::Pool;
 use crate::shared::Shared;
+use crate::shutdown::Watch;
 use barews::close::CloseCode;
-use barews::connection::{Event, Side, State};
+use barews::connection::{Connection, Event, Side, State};
 use barews::driver::{Action, EventAt, Input};
 use barews_std::collect::Collector;
-use barews_std::{Error, Message};
+use barews_std::{Error, Message, SocketOptions};
 use std::future::Future;
 use std::io;
-use std::ops::DerefMut;
 use std::pin::Pin;
-use std::task::Poll;
-use tokio::io::AsyncWrite;
-use tokio::sync::watch;
+use std::task::{Context, Poll, ready};
+use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::{Instant, Sleep};
 
-/// How the reading side reaches the rest: the writing side (owned by a
-/// whole socket, locked by a split reader) and a handle to read from.
-pub(crate) trait Link<S: Side> {
-    /// The writing side's transport.
-    type Write: AsyncWrite + Unpin;
+/// While a socket waits for input, its buffers are the thread's.
+#[derive(Debug, Default)]
+struct Lent {
+    /// The receive buffer is in the pool (`input` holds empty storage).
+    receive: bool,
+    /// The send buffer is in the pool.
+    send: bool,
+}
 
-    /// The writing side, for one step.
-    async fn shared(&mut self) -> impl DerefMut<Target = Shared<Self::Write, S>>;
-
-    /// Reads from the transport.
-    async fn read(&mut self, buf: &mut [u8]) -> io::Result<usize>;
+/// What the driver asks for next, once it has no event: input.
+pub(crate) enum Step {
+    /// An event, at its place in the receive buffer.
+    Event(EventAt),
+    /// Input is needed: bytes, the end of the transport, or a timer.
+    Input,
 }
 
 /// The receive buffer, the message being gathered and the timers' clock.
 pub(crate) struct Inbox {
     pub(crate) input: Input<Vec<u8>>,
+    /// The receive buffer's length when it comes from the pool.
+    read_buffer_size: usize,
+    /// How long a read may wait for input.
+    read_timeout: Option<Duration>,
+    /// Which of the socket's buffers are in the thread's pool.
+    lent: Lent,
     collector: Collector,
     clock: Clock,
     /// The timer a read waits with, made the first time one is needed and
     /// reset after (not a new one on every read).
     timer: Option<Pin<Box<Sleep>>>,
+    /// `timer` is set for the wait at hand (the core's next timer or the
+    /// caller's deadline, whichever comes first).
+    timer_armed: bool,
     /// The server-wide shutdown signal this socket watches. It is held
     /// until the socket is dropped: the signal counts the sockets still
     /// open by it.
-    pub(crate) shutdown: Option<watch::Receiver<bool>>,
+    pub(crate) shutdown: Option<Box<Watch>>,
     /// The shutdown was acted on (the Close is sent).
     shutting_down: bool,
 }
 
 impl Inbox {
-    pub(crate) fn new(input: Input<Vec<u8>>, max_message_len: u64) -> Self {
+    pub(crate) fn new(
+        input: Input<Vec<u8>>,
+        read_buffer_size: usize,
+        options: &SocketOptions,
+    ) -> Self {
         Inbox {
             input,
-            collector: Collector::new(max_message_len),
+            read_buffer_size,
+            read_timeout: options.read_timeout,
+            lent: Lent::default(),
+            collector: Collector::new(options.config.max_message_len()),
             clock: Clock::new(),
             timer: None,
+            timer_armed: false,
             shutdown: None,
             shutting_down: false,
         }
     }
 
-    /// The next whole message (control frames count), gathered across
-    /// calls if a call is cancelled.
-    pub(crate) async fn message<S: Side>(
+    /// How long a read may wait for input.
+    pub(crate) fn read_timeout(&self) -> Option<Duration> {
+        self.read_timeout
+    }
+
+    /// When a read that starts now gives up, from the read timeout.
+    pub(crate) fn read_deadline(&self) -> Option<Instant> {
+        self.read_timeout.map(|timeout| Instant::now() + timeout)
+    }
+
+    /// The whole message an event completes, if it does: chunks are
+    /// gathered across calls (a cancelled read keeps them). `conn` gives the
+    /// length the frames of a message arriving in several chunks announced
+    /// so far, to reserve room ahead.
+    pub(crate) fn gather<S: Side>(
         &mut self,
-        link: &mut impl Link<S>,
+        at: EventAt,
+        conn: &Connection<S>,
+    ) -> Result<Option<Message>, Error> {
+        let event = self.input.event(at);
+        let starts = matches!(event, Event::Data { first: true, last: false, .. });
+        let announced = if starts { conn.receiving_message_len() } else { None };
+        self.collector.take(event, || announced)
+    }
+
+    /// The chunks go to a caller of `read_event`: a message being gathered
+    /// is abandoned.
+    pub(crate) fn abandon_message(&mut self) {
+        self.collector.abandon();
+    }
+
+    /// Does what the driver asks (writing what is owed, ending the
+    /// transport) until it has an event or needs input, and then sets the
+    /// timer for the wait: the core's next timer, or the caller's
+    /// `deadline` if it comes first. A graceful shutdown that was
+    /// triggered starts the closing handshake here.
+    pub(crate) fn poll_step<W: AsyncWrite + Unpin, S: Side>(
+        &mut self,
+        cx: &mut Context<'_>,
+        shared: &mut Shared<W, S>,
         deadline: Option<Instant>,
-    ) -> Result<Message, Error> {
+    ) -> Poll<Result<Step, Error>> {
+        ready!(shared.poll_ending(cx));
+        let triggered = self.shutdown.as_ref().is_some_and(|watch| watch.is_triggered());
+        if triggered && !self.shutting_down {
+            // A graceful shutdown: 1001, then the closing handshake as
+            // usual.
+            self.shutting_down = true;
+            if shared.conn.state() == State::Open {
+                shared.conn.close(CloseCode::GOING_AWAY, "server shutting down")?;
+            }
+        }
         loop {
-            let at = self.next_event(link, deadline).await?;
-            // Room for a message in several chunks is reserved ahead, from
-            // what its frames announced so far.
-            let starts =
-                matches!(self.input.event(at), Event::Data { first: true, last: false, .. });
-            let announced =
-                if starts { link.shared().await.conn.receiving_message_len() } else { None };
-            if let Some(message) = self.collector.take(self.input.event(at), || announced)? {
-                return Ok(message);
+            match self.input.poll(&mut shared.conn, &mut shared.output, &mut self.clock) {
+                Ok(Action::Write) => ready!(shared.poll_write_pending(cx))?,
+                Ok(Action::Shutdown) => ready!(shared.poll_end_transport(cx)),
+                Ok(Action::Read { deadline: core_timer }) => {
+                    let core_timer = core_timer.map(|at| self.clock.to_tokio(at));
+                    self.arm_timer([core_timer, deadline].into_iter().flatten().min());
+                    // Everything is written out: the send buffer goes to the
+                    // pool while the socket waits.
+                    if !self.lent.send {
+                        if let Ok(buf) = shared.output.replace_buffer(Vec::new()) {
+                            Pool::Send.give(buf);
+                            self.lent.send = true;
+                        }
+                    }
+                    return Poll::Ready(Ok(Step::Input));
+                }
+                Ok(Action::Event(at)) => {
+                    // The answer to an event usually sends: a buffer for it
+                    // (unless a writer grew one meanwhile).
+                    if self.lent.send {
+                        self.lent.send = false;
+                        match shared.output.replace_buffer(Pool::Send.take()) {
+                            Ok(empty) | Err(empty) => Pool::Send.give(empty),
+                        }
+                    }
+                    return Poll::Ready(Ok(Step::Event(at)));
+                }
+                Ok(_) => {}
+                Err(end) => return Poll::Ready(Err(end.into())),
             }
         }
     }
 
-    /// The next event, borrowing the receive buffer.
-    pub(crate) async fn event<S: Side>(
-        &mut self,
-        link: &mut impl Link<S>,
-        deadline: Option<Instant>,
-    ) -> Result<Event<'_>, Error> {
-        // The chunks go to the caller: a message `message` was gathering
-        // is abandoned.
-        self.collector.abandon();
-        let at = self.next_event(link, deadline).await?;
-        Ok(self.input.event(at))
+    /// Sets the timer to wake a wait for input at `at` (none: no timer).
+    fn arm_timer(&mut self, at: Option<Instant>) {
+        self.timer_armed = at.is_some();
+        let Some(at) = at else { return };
+        match &mut self.timer {
+            Some(timer) if timer.deadline() == at => {}
+            Some(timer) => timer.as_mut().reset(at),
+            None => self.timer = Some(Box::pin(tokio::time::sleep_until(at))),
+        }
     }
 
-    /// Does what the driver asks until it has an event, giving up at
-    /// `deadline` (the caller's) with [`Error::Timeout`].
-    async fn next_event<S: Side>(
+    /// Waits for what [`Step::Input`] asked for: bytes from `read` (or its
+    /// end), a timer of the core's, or the shutdown signal. Fails with
+    /// [`Error::Timeout`] once the caller's `deadline` passes, and with the
+    /// transport's error (for the caller to record as fatal).
+    pub(crate) fn poll_input<R: AsyncRead + Unpin>(
         &mut self,
-        link: &mut impl Link<S>,
+        cx: &mut Context<'_>,
+        read: &mut R,
         deadline: Option<Instant>,
-    ) -> Result<EventAt, Error> {
+    ) -> Poll<Result<(), InputError>> {
+        match fill(&mut self.input, &mut self.lent.receive, self.read_buffer_size, cx, read) {
+            Poll::Ready(Ok(0)) => {
+                self.input.ended();
+                return Poll::Ready(Ok(()));
+            }
+            Poll::Ready(Ok(n)) => {
+                self.input.filled(n);
+                return Poll::Ready(Ok(()));
+            }
+            Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::Interrupted => {
+                return Poll::Ready(Ok(()));
+            }
+            Poll::Ready(Err(e)) => return Poll::Ready(Err(InputError::Io(e))),
+            Poll::Pending => {}
+        }
+        let timer = self.timer.as_mut().filter(|_| self.timer_armed);
+        if timer.is_some_and(|timer| timer.as_mut().poll(cx).is_ready()) {
+            self.timer_armed = false;
+            if deadline.is_some_and(|d| d <= Instant::now()) {
+                return Poll::Ready(Err(InputError::Timeout));
+            }
+            // A timer of the core's: the next step runs it.
+            return Poll::Ready(Ok(()));
+        }
+        let watch = self.shutdown.as_mut().filter(|_| !self.shutting_down);
+        if watch.is_some_and(|watch| watch.poll_triggered(cx).is_ready()) {
+            return Poll::Ready(Ok(()));
+        }
+        Poll::Pending
+    }
+
+    /// The next event, for a whole socket (which reads and writes the same
+    /// transport without a lock): steps and waits for input in turn.
+    pub(crate) fn poll_event<T: AsyncRead + AsyncWrite + Unpin, S: Side>(
+        &mut self,
+        cx: &mut Context<'_>,
+        shared: &mut Shared<T, S>,
+        deadline: Option<Instant>,
+    ) -> Poll<Result<EventAt, Error>> {
         loop {
-            let action = {
-                let mut shared = link.shared().await;
-                let shared = &mut *shared;
-                let triggered = self.shutdown.as_ref().is_some_and(|watch| *watch.borrow());
-                if triggered && !self.shutting_down {
-                    // A graceful shutdown: 1001, then the closing handshake
-                    // as usual.
-                    self.shutting_down = true;
-                    if shared.conn.state() == State::Open {
-                        shared.conn.close(CloseCode::GOING_AWAY, "server shutting down")?;
-                    }
-                }
-                match self.input.poll(&mut shared.conn, &mut shared.output, &mut self.clock) {
-                    Ok(Action::Write) => {
-                        shared.write_pending().await?;
-                        continue;
-                    }
-                    Ok(Action::Shutdown) => {
-                        shared.shutdown().await;
-                        continue;
-                    }
-                    other => other,
-                }
-            };
-            match action {
-                Ok(Action::Event(at)) => return Ok(at),
-                Ok(Action::Read { deadline: timer }) => {
-                    let timer = timer.map(|at| self.clock.to_tokio(at));
-                    let wake = [timer, deadline].into_iter().flatten().min();
-                    let timer = match (wake, &mut self.timer) {
-                        (None, _) => None,
-                        (Some(at), Some(timer)) => {
-                            timer.as_mut().reset(at);
-                            Some(timer.as_mut())
-                        }
-                        (Some(at), slot @ None) => {
-                            Some(slot.insert(Box::pin(tokio::time::sleep_until(at))).as_mut())
-                        }
-                    };
-                    let read = link.read(self.input.spare());
-                    let shutdown = self.shutdown.as_mut().filter(|_| !self.shutting_down);
-                    let result = match first(read, timer, shutdown).await {
-                        Some(result) => result,
-                        // The caller's deadline passed, or a timer of the
-                        // core's or the shutdown signal is for the next poll.
-                        None if deadline.is_some_and(|d| d <= Instant::now()) => {
-                            return Err(Error::Timeout);
-                        }
-                        None => continue,
-                    };
-                    match result {
-                        Ok(0) => self.input.ended(),
-                        Ok(n) => self.input.filled(n),
-                        Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                        Err(e) => return Err(link.shared().await.broken(e)),
-                    }
-                }
-                Ok(_) => {}
-                Err(end) => return Err(end.into()),
+            if let Step::Event(at) = ready!(self.poll_step(cx, shared, deadline))? {
+                return Poll::Ready(Ok(at));
+            }
+            if let Err(error) = ready!(self.poll_input(cx, &mut shared.io, deadline)) {
+                return Poll::Ready(Err(error.into_error(shared)));
+            }
+        }
+    }
+
+    /// The next whole message, for a whole socket; see
+    /// [`poll_event`](Self::poll_event).
+    pub(crate) fn poll_message<T: AsyncRead + AsyncWrite + Unpin, S: Side>(
+        &mut self,
+        cx: &mut Context<'_>,
+        shared: &mut Shared<T, S>,
+        deadline: Option<Instant>,
+    ) -> Poll<Result<Message, Error>> {
+        loop {
+            let at = ready!(self.poll_event(cx, shared, deadline))?;
+            if let Some(message) = self.gather(at, &shared.conn)? {
+                return Poll::Ready(Ok(message));
             }
         }
     }
 }
 
-/// `read`'s result, or `None` if `timer` fires or `shutdown` changes
-/// first.
-async fn first<R: Future>(
-    read: R,
-    mut timer: Option<Pin<&mut Sleep>>,
-    shutdown: Option<&mut watch::Receiver<bool>>,
-) -> Option<R::Output> {
-    let mut read = std::pin::pin!(read);
-    // A signal whose sender is gone never fires.
-    let changed = async {
-        let fired = match shutdown {
-            Some(watch) => watch.changed().await.is_ok(),
-            None => false,
-        };
-        if !fired {
-            std::future::pending::<()>().await;
+/// Why waiting for input failed.
+pub(crate) enum InputError {
+    /// The caller's deadline passed.
+    Timeout,
+    /// The transport failed.
+    Io(io::Error),
+}
+
+impl InputError {
+    /// The error to return; a transport error ends the writing side too.
+    pub(crate) fn into_error<W: AsyncWrite + Unpin, S: Side>(
+        self,
+        shared: &mut Shared<W, S>,
+    ) -> Error {
+        match self {
+            InputError::Timeout => Error::Timeout,
+            InputError::Io(e) => shared.broken(e),
         }
-    };
-    let mut changed = std::pin::pin!(changed);
-    std::future::poll_fn(|cx| {
-        if let Poll::Ready(result) = read.as_mut().poll(cx) {
-            return Poll::Ready(Some(result));
+    }
+}
+
+/// Reads from `read` into the receive buffer: into the pool's buffer if
+/// the socket's own is lent out, and lending it out when nothing arrived
+/// and nothing in it is kept (no part of a frame head).
+fn fill<R: AsyncRead + Unpin>(
+    input: &mut Input<Vec<u8>>,
+    lent: &mut bool,
+    len: usize,
+    cx: &mut Context<'_>,
+    read: &mut R,
+) -> Poll<io::Result<usize>> {
+    if *lent {
+        if let Err(buf) = input.replace_buffer(Pool::Receive.take_len(len)) {
+            Pool::Receive.give(buf);
         }
-        if timer.as_mut().is_some_and(|timer| timer.as_mut().poll(cx).is_ready()) {
-            return Poll::Ready(None);
+        *lent = false;
+    }
+    let mut buf = ReadBuf::new(input.spare());
+    let polled = Pin::new(read).poll_read(cx, &mut buf);
+    let n = buf.filled().len();
+    match polled {
+        Poll::Ready(result) => Poll::Ready(result.map(|()| n)),
+        Poll::Pending => {
+            if let Ok(buf) = input.replace_buffer(Vec::new()) {
+                Pool::Receive.give(buf);
+                *lent = true;
+            }
+            Poll::Pending
         }
-        changed.as_mut().poll(cx).map(|()| None)
-    })
-    .await
+    }
 }

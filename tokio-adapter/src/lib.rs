@@ -83,6 +83,7 @@ mod compose;
 #[cfg(feature = "http2")]
 pub mod h2;
 mod inbox;
+mod pool;
 mod server;
 mod shared;
 mod shutdown;

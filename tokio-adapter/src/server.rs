@@ -6,38 +6,47 @@ use crate::socket::ServerSocket;
 use barews::handshake::server::Request;
 use barews_std::opening::{self, Answer, ServerOpening};
 use barews_std::{Accepted, Error, RequestParts, ServerOptions};
+use std::future::Future;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 
 /// Accepts a WebSocket on `stream` with the default options: reads the
-/// upgrade request (within 10 s), answers it, and returns the socket.
-pub async fn accept<T: AsyncRead + AsyncWrite + Unpin>(
+/// upgrade request (within 10 s), answers it, and returns the socket. The
+/// future is one pointer, as [`accept_with`]'s.
+pub fn accept<T: AsyncRead + AsyncWrite + Unpin>(
     stream: T,
-) -> Result<ServerSocket<T>, Error> {
-    accept_with(stream, &ServerOptions::default()).await.map(|(socket, _)| socket)
+) -> impl Future<Output = Result<ServerSocket<T>, Error>> {
+    Box::pin(async move {
+        let options = ServerOptions::default();
+        let accepted = accept_inner(stream, &options, |_| Ok(())).await;
+        accepted.map(|(socket, _)| socket)
+    })
 }
 
 /// Accepts a WebSocket on `stream` with `options`. An invalid request gets
 /// the core's HTTP error response and fails with [`Error::Handshake`]; a
 /// client that does not send its whole request within the handshake
 /// timeout fails with [`Error::HandshakeTimeout`].
-pub async fn accept_with<T: AsyncRead + AsyncWrite + Unpin>(
+///
+/// The handshake's state lives on the heap while it runs (the future is
+/// one pointer): a task that accepts and then serves the connection keeps
+/// only the socket, not room for the handshake, for the connection's life.
+pub fn accept_with<'a, T: AsyncRead + AsyncWrite + Unpin + 'a>(
     stream: T,
-    options: &ServerOptions,
-) -> Result<(ServerSocket<T>, Accepted), Error> {
-    accept_with_callback(stream, options, |_| Ok(())).await
+    options: &'a ServerOptions,
+) -> impl Future<Output = Result<(ServerSocket<T>, Accepted), Error>> + 'a {
+    accept_with_callback(stream, options, |_| Ok(()))
 }
 
 /// Like [`accept_with`], asking `decide` about each valid request first
 /// (authentication, routing on the path): `Err(status)` refuses it with
 /// that HTTP status (400-599).
-pub async fn accept_with_callback<T: AsyncRead + AsyncWrite + Unpin>(
+/// The future is one pointer, as [`accept_with`]'s.
+pub fn accept_with_callback<'a, T: AsyncRead + AsyncWrite + Unpin + 'a>(
     stream: T,
-    options: &ServerOptions,
-    decide: impl FnOnce(&Request<'_>) -> Result<(), u16>,
-) -> Result<(ServerSocket<T>, Accepted), Error> {
-    // On the heap while it runs: a task that accepts and then serves keeps
-    // only the socket, not the handshake's state, for the connection's life.
-    Box::pin(accept_inner(stream, options, decide)).await
+    options: &'a ServerOptions,
+    decide: impl FnOnce(&Request<'_>) -> Result<(), u16> + 'a,
+) -> impl Future<Output = Result<(ServerSocket<T>, Accepted), Error>> + 'a {
+    Box::pin(accept_inner(stream, options, decide))
 }
 
 async fn accept_inner<T: AsyncRead + AsyncWrite + Unpin>(
@@ -66,14 +75,15 @@ async fn accept_inner<T: AsyncRead + AsyncWrite + Unpin>(
 /// error) on `stream`, and returns the socket. `already_read` holds any
 /// bytes that server read past the request head; they are the first
 /// WebSocket bytes.
-pub async fn from_upgraded<T: AsyncRead + AsyncWrite + Unpin>(
+/// The future is one pointer, as [`accept_with`]'s.
+pub fn from_upgraded<'a, T: AsyncRead + AsyncWrite + Unpin + 'a>(
     stream: T,
-    already_read: &[u8],
+    already_read: &'a [u8],
     parts: RequestParts<'_>,
-    options: &ServerOptions,
-) -> Result<(ServerSocket<T>, Accepted), Error> {
+    options: &'a ServerOptions,
+) -> impl Future<Output = Result<(ServerSocket<T>, Accepted), Error>> + 'a {
     let answer = opening::answer_parts(parts, options);
-    Box::pin(open(stream, answer, already_read, options)).await
+    Box::pin(open(stream, answer, already_read, options))
 }
 
 /// Writes `answer`'s response (within the handshake timeout) and makes
@@ -93,6 +103,6 @@ async fn open<T: AsyncRead + AsyncWrite + Unpin>(
         Err(_) => Err(Error::HandshakeTimeout),
     };
     let (conn, accepted) = answer.finish(written)?;
-    let socket = ServerSocket::from_parts(stream, conn, leftover, options.socket.clone())?;
+    let socket = ServerSocket::from_parts(stream, conn, leftover, &options.socket)?;
     Ok((socket, accepted))
 }

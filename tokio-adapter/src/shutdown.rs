@@ -1,9 +1,13 @@
 //! A server-wide graceful shutdown: every socket that watches the signal
 //! closes with 1001 (going away) and finishes its closing handshake.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
-use tokio::sync::watch;
+use tokio::sync::futures::OwnedNotified;
+use tokio::sync::{Notify, watch};
 
 /// The signal for a graceful shutdown, for rolling restarts. Give it to
 /// each socket with [`WebSocket::watch_shutdown`](crate::WebSocket::watch_shutdown);
@@ -14,7 +18,10 @@ use tokio::sync::watch;
 /// ended, up to a deadline. Clones share the signal.
 #[derive(Debug, Clone)]
 pub struct Shutdown {
+    /// The signal's state; its receivers count the watching sockets.
     sender: Arc<watch::Sender<bool>>,
+    /// Wakes the watching sockets that wait for input.
+    wake: Arc<Notify>,
 }
 
 impl Default for Shutdown {
@@ -26,12 +33,13 @@ impl Default for Shutdown {
 impl Shutdown {
     /// A signal not triggered yet.
     pub fn new() -> Self {
-        Shutdown { sender: Arc::new(watch::Sender::new(false)) }
+        Shutdown { sender: Arc::new(watch::Sender::new(false)), wake: Arc::new(Notify::new()) }
     }
 
     /// Asks every watching socket to close.
     pub fn trigger(&self) {
         self.sender.send_replace(true);
+        self.wake.notify_waiters();
     }
 
     /// Whether the shutdown was triggered.
@@ -51,7 +59,36 @@ impl Shutdown {
     }
 
     /// A watch for one socket.
-    pub(crate) fn watch(&self) -> watch::Receiver<bool> {
-        self.sender.subscribe()
+    pub(crate) fn watch(&self) -> Watch {
+        Watch {
+            receiver: self.sender.subscribe(),
+            wake: Box::pin(Arc::clone(&self.wake).notified_owned()),
+        }
+    }
+}
+
+/// One socket's watch on the signal. Its waiter stays registered from one
+/// read to the next, and lives on the heap: a socket that watches no
+/// signal carries a pointer, not a waiter.
+#[derive(Debug)]
+pub(crate) struct Watch {
+    /// Counted by [`Shutdown::watching`] until the socket is dropped.
+    receiver: watch::Receiver<bool>,
+    wake: Pin<Box<OwnedNotified>>,
+}
+
+impl Watch {
+    /// Whether the shutdown was triggered.
+    pub(crate) fn is_triggered(&self) -> bool {
+        *self.receiver.borrow()
+    }
+
+    /// Ready once the shutdown is triggered (a trigger after this watch was
+    /// made counts, whether or not it was being polled then).
+    pub(crate) fn poll_triggered(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        if self.is_triggered() {
+            return Poll::Ready(());
+        }
+        self.wake.as_mut().poll(cx)
     }
 }

@@ -1,17 +1,19 @@
 //! An open WebSocket over an async stream.
 
-use crate::inbox::{Inbox, Link};
+use crate::inbox::Inbox;
 use crate::shared::{Piece, Shared};
 use crate::shutdown::Shutdown;
 use crate::split::{Reader, Writer};
 use barews::close::CloseCode;
+use barews::config::Config;
 use barews::connection::{Client, Connection, DataKind, Event, Server, Side, State};
-use barews::driver::{Driver, End, Limits};
+use barews::driver::{Driver, End, EventAt, Limits};
 use barews_std::compression::Compression;
 use barews_std::{Error, MIN_READ_BUFFER, Message, OsMasks, SocketOptions};
-use std::io;
+use std::future::Future;
 use std::sync::Arc;
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite};
+use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::Mutex;
 use tokio::time::Instant;
 
@@ -37,26 +39,10 @@ pub struct WebSocket<T, S> {
     inbox: Inbox,
 }
 
-/// A whole socket as its reading side's [`Link`]: the writing side owned,
-/// the same stream read.
-struct Direct<'a, T, S>(&'a mut Shared<T, S>);
-
-impl<T: AsyncRead + AsyncWrite + Unpin, S: Side> Link<S> for Direct<'_, T, S> {
-    type Write = T;
-
-    async fn shared(&mut self) -> impl std::ops::DerefMut<Target = Shared<T, S>> {
-        &mut *self.0
-    }
-
-    async fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.0.io.read(buf).await
-    }
-}
-
 impl<T: AsyncRead + AsyncWrite + Unpin> WebSocket<T, Server> {
     /// Wraps a stream whose opening handshake is complete, as a server.
     /// `leftover` holds bytes already read past the handshake.
-    pub fn server_from_raw(io: T, leftover: &[u8], options: SocketOptions) -> Result<Self, Error> {
+    pub fn server_from_raw(io: T, leftover: &[u8], options: &SocketOptions) -> Result<Self, Error> {
         let conn = Connection::server(options.config);
         Self::from_parts(io, conn, leftover, options)
     }
@@ -66,7 +52,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> WebSocket<T, Client<OsMasks>> {
     /// Wraps a stream whose opening handshake is complete, as a client
     /// masking with keys from the OS. `leftover` holds bytes already read
     /// past the handshake.
-    pub fn client_from_raw(io: T, leftover: &[u8], options: SocketOptions) -> Result<Self, Error> {
+    pub fn client_from_raw(io: T, leftover: &[u8], options: &SocketOptions) -> Result<Self, Error> {
         let conn = Connection::client(options.config, OsMasks::new()?);
         Self::from_parts(io, conn, leftover, options)
     }
@@ -79,25 +65,21 @@ impl<T: AsyncRead + AsyncWrite + Unpin, S: Side> WebSocket<T, S> {
         io: T,
         conn: Connection<S>,
         leftover: &[u8],
-        options: SocketOptions,
+        options: &SocketOptions,
     ) -> Result<Self, Error> {
-        let rx = vec![0u8; options.read_buffer_size.max(MIN_READ_BUFFER).max(leftover.len())];
+        let rx_len = options.read_buffer_size.max(MIN_READ_BUFFER);
+        let rx = vec![0u8; rx_len.max(leftover.len())];
         let limits =
             Limits::new(options.max_read_buffer_size.max(rx.len()), options.write_buffer_size);
         let mut driver = Driver::with_limits(conn, rx, Vec::new(), Vec::new(), limits)
-            .map_err(|e| Error::Io(io::Error::other(e)))?;
+            .map_err(|e| Error::Io(std::io::Error::other(e)))?;
         let spare = driver.spare();
         spare[..leftover.len()].copy_from_slice(leftover);
         driver.filled(leftover.len());
         let (conn, input, output) = driver.into_parts();
-        let inbox = Inbox::new(input, options.config.max_message_len());
+        let inbox = Inbox::new(input, rx_len, options);
         let compression = Compression::for_connection(&conn);
-        Ok(WebSocket { shared: Shared { io, conn, output, compression, options }, inbox })
-    }
-
-    /// When a read called now gives up, from the read timeout.
-    fn read_deadline(&self) -> Option<Instant> {
-        self.shared.options.read_timeout.map(|timeout| Instant::now() + timeout)
+        Ok(WebSocket { shared: Shared::new(io, conn, output, compression, options), inbox })
     }
 
     /// Reads the next whole message, or control frame (the Pong for a Ping
@@ -107,9 +89,10 @@ impl<T: AsyncRead + AsyncWrite + Unpin, S: Side> WebSocket<T, S> {
     /// (read again to keep waiting), and with [`Error::Ended`] once the
     /// connection is over ([`End::Closed`] after a complete closing
     /// handshake). Cancel-safe: a message gathered in part is kept.
-    pub async fn read(&mut self) -> Result<Message, Error> {
-        let deadline = self.read_deadline();
-        self.inbox.message(&mut Direct(&mut self.shared), deadline).await
+    pub fn read(&mut self) -> impl Future<Output = Result<Message, Error>> + '_ {
+        let deadline = self.inbox.read_deadline();
+        let (inbox, shared) = (&mut self.inbox, &mut self.shared);
+        std::future::poll_fn(move |cx| inbox.poll_message(cx, shared, deadline))
     }
 
     /// Reads the next event as it arrives: a chunk of a data message
@@ -117,8 +100,16 @@ impl<T: AsyncRead + AsyncWrite + Unpin, S: Side> WebSocket<T, S> {
     /// The chunk borrows the read buffer until the next call; nothing is
     /// copied or allocated. Cancel-safe.
     pub async fn read_event(&mut self) -> Result<Event<'_>, Error> {
-        let deadline = self.read_deadline();
-        self.inbox.event(&mut Direct(&mut self.shared), deadline).await
+        let deadline = self.inbox.read_deadline();
+        self.inbox.abandon_message();
+        let at = self.poll_events(deadline).await?;
+        Ok(self.inbox.input.event(at))
+    }
+
+    /// The next event's place, giving up at `deadline`.
+    async fn poll_events(&mut self, deadline: Option<Instant>) -> Result<EventAt, Error> {
+        let (inbox, shared) = (&mut self.inbox, &mut self.shared);
+        std::future::poll_fn(|cx| inbox.poll_event(cx, shared, deadline)).await
     }
 
     /// Sends a whole message: text, binary, a Ping, a Pong, or a Close
@@ -151,13 +142,19 @@ impl<T: AsyncRead + AsyncWrite + Unpin, S: Side> WebSocket<T, S> {
     /// send, or at once when the queue reaches
     /// [`SocketOptions::write_buffer_size`] (then this waits for the
     /// transport: backpressure on a peer that reads slowly).
-    pub async fn queue_text(&mut self, text: &str) -> Result<(), Error> {
-        self.shared.queue(DataKind::Text, text.as_bytes(), Piece::Whole).await
+    pub fn queue_text<'a>(
+        &'a mut self,
+        text: &'a str,
+    ) -> impl Future<Output = Result<(), Error>> + 'a {
+        self.shared.queue(DataKind::Text, text.as_bytes(), Piece::Whole)
     }
 
     /// Queues a binary message; see [`queue_text`](Self::queue_text).
-    pub async fn queue_binary(&mut self, bytes: &[u8]) -> Result<(), Error> {
-        self.shared.queue(DataKind::Binary, bytes, Piece::Whole).await
+    pub fn queue_binary<'a>(
+        &'a mut self,
+        bytes: &'a [u8],
+    ) -> impl Future<Output = Result<(), Error>> + 'a {
+        self.shared.queue(DataKind::Binary, bytes, Piece::Whole)
     }
 
     /// Sends one fragment of a message of `kind` (`fin` ends it) and
@@ -210,8 +207,9 @@ impl<T: AsyncRead + AsyncWrite + Unpin, S: Side> WebSocket<T, S> {
         if matches!(self.state(), State::Open | State::CloseReceived) {
             self.shared.conn.close(code, reason)?;
         }
+        self.inbox.abandon_message();
         loop {
-            match self.inbox.event(&mut Direct(&mut self.shared), None).await {
+            match self.poll_events(None).await {
                 Ok(_) => {}
                 Err(Error::Ended(End::Closed)) => return Ok(()),
                 Err(error) => return Err(error),
@@ -224,9 +222,23 @@ impl<T: AsyncRead + AsyncWrite + Unpin, S: Side> WebSocket<T, S> {
         self.shared.conn.state()
     }
 
-    /// The socket's options.
-    pub fn options(&self) -> &SocketOptions {
-        &self.shared.options
+    /// The protocol configuration the socket runs with. (The socket keeps
+    /// only the options it uses once open: the read and write timeouts
+    /// below and the write buffer size; the buffer sizes shaped its
+    /// buffers when it was made.)
+    pub fn config(&self) -> &Config {
+        self.shared.conn.config()
+    }
+
+    /// How long a read waits for input before failing with
+    /// [`Error::Timeout`].
+    pub fn read_timeout(&self) -> Option<Duration> {
+        self.inbox.read_timeout()
+    }
+
+    /// How long a write waits for the transport before failing.
+    pub fn write_timeout(&self) -> Option<Duration> {
+        self.shared.write_timeout()
     }
 
     /// The stream underneath.
@@ -245,7 +257,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin, S: Side> WebSocket<T, S> {
     /// or at once if it is waiting for input, and finishes the closing
     /// handshake; its reads then end with the connection's end.
     pub fn watch_shutdown(&mut self, shutdown: &Shutdown) {
-        self.inbox.shutdown = Some(shutdown.watch());
+        self.inbox.shutdown = Some(Box::new(shutdown.watch()));
     }
 
     /// Splits the socket into a [`Reader`] and a [`Writer`] that two tasks
@@ -254,11 +266,9 @@ impl<T: AsyncRead + AsyncWrite + Unpin, S: Side> WebSocket<T, S> {
     /// go out through whichever half gets to the shared writing side
     /// first.
     pub fn split(self) -> (Reader<T, S>, Writer<T, S>) {
-        let Shared { io, conn, output, compression, options } = self.shared;
-        let read_timeout = options.read_timeout;
-        let (read, write) = tokio::io::split(io);
-        let shared = Arc::new(Mutex::new(Shared { io: write, conn, output, compression, options }));
-        (Reader::new(read, self.inbox, Arc::clone(&shared), read_timeout), Writer::new(shared))
+        let (read, shared) = self.shared.split_io(tokio::io::split);
+        let shared = Arc::new(Mutex::new(shared));
+        (Reader::new(read, self.inbox, Arc::clone(&shared)), Writer::new(shared))
     }
 }
 
@@ -268,5 +278,44 @@ impl<T, S> std::fmt::Debug for WebSocket<T, S> {
             .field("conn", &self.shared.conn)
             .field("input", &self.inbox.input)
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ServerSocket;
+    use crate::pool::Pool;
+    use barews_std::{Message, SocketOptions};
+    use barews_testkit::client_frame;
+    use std::future::Future;
+    use std::pin::pin;
+    use std::task::{Context, Waker};
+    use tokio::io::AsyncWriteExt;
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_waiting_socket_lends_its_buffers_to_the_thread_and_takes_them_back_for_input() {
+        let (server_end, mut client_end) = tokio::io::duplex(4096);
+        let mut options = SocketOptions::default();
+        options.read_buffer_size = 1000;
+        let mut socket = ServerSocket::server_from_raw(server_end, &[], &options).unwrap();
+        // Drain what earlier tests on this thread left in the pools.
+        while Pool::Receive.take().capacity() > 0 {}
+        while Pool::Send.take().capacity() > 0 {}
+
+        {
+            let mut read = pin!(socket.read());
+            let mut cx = Context::from_waker(Waker::noop());
+            assert!(read.as_mut().poll(&mut cx).is_pending(), "nothing to read yet");
+        }
+        let lent = Pool::Receive.take();
+        assert_eq!(lent.len(), 1000, "the waiting socket's receive buffer is in the pool");
+        Pool::Receive.give(lent);
+        assert!(Pool::Send.take().capacity() > 0, "and so is its send buffer");
+
+        client_end.write_all(&client_frame(0x81, b"back from the pool")).await.unwrap();
+        let message = socket.read().await.unwrap();
+        assert_eq!(message, Message::Text("back from the pool".into()));
+        assert_eq!(Pool::Receive.take().capacity(), 0, "the socket took the buffer back");
+        socket.send_text("and answered").await.unwrap();
     }
 }

@@ -1,14 +1,13 @@
 //! A socket split into halves for two tasks.
 
-use crate::inbox::{Inbox, Link};
+use crate::inbox::{Inbox, Step};
 use crate::shared::{Piece, Shared};
 use barews::close::CloseCode;
 use barews::connection::{DataKind, Event, Side, State};
+use barews::driver::EventAt;
 use barews_std::{Error, Message};
-use std::io;
 use std::sync::Arc;
-use std::time::Duration;
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, ReadHalf, WriteHalf};
+use tokio::io::{AsyncRead, AsyncWrite, ReadHalf, WriteHalf};
 use tokio::sync::{Mutex, MutexGuard};
 use tokio::time::Instant;
 
@@ -21,59 +20,55 @@ pub struct Reader<T, S> {
     read: ReadHalf<T>,
     inbox: Inbox,
     shared: Arc<Locked<T, S>>,
-    /// The socket's read timeout.
-    read_timeout: Option<Duration>,
-}
-
-/// The reader as a [`Link`]: its own half to read from, the lock for the
-/// rest.
-struct Halves<'a, T, S> {
-    read: &'a mut ReadHalf<T>,
-    shared: &'a Locked<T, S>,
-}
-
-impl<T: AsyncRead + AsyncWrite, S: Side> Link<S> for Halves<'_, T, S> {
-    type Write = WriteHalf<T>;
-
-    async fn shared(&mut self) -> impl std::ops::DerefMut<Target = Shared<WriteHalf<T>, S>> {
-        self.shared.lock().await
-    }
-
-    async fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.read.read(buf).await
-    }
 }
 
 impl<T: AsyncRead + AsyncWrite, S: Side> Reader<T, S> {
-    pub(crate) fn new(
-        read: ReadHalf<T>,
-        inbox: Inbox,
-        shared: Arc<Locked<T, S>>,
-        read_timeout: Option<Duration>,
-    ) -> Self {
-        Reader { read, inbox, shared, read_timeout }
-    }
-
-    /// When a read called now gives up, from the read timeout.
-    fn deadline(&self) -> Option<Instant> {
-        self.read_timeout.map(|timeout| Instant::now() + timeout)
+    pub(crate) fn new(read: ReadHalf<T>, inbox: Inbox, shared: Arc<Locked<T, S>>) -> Self {
+        Reader { read, inbox, shared }
     }
 
     /// Reads the next whole message; see
     /// [`WebSocket::read`](crate::WebSocket::read). Cancel-safe.
     pub async fn read(&mut self) -> Result<Message, Error> {
-        let deadline = self.deadline();
-        let mut link = Halves { read: &mut self.read, shared: &self.shared };
-        self.inbox.message(&mut link, deadline).await
+        let deadline = self.inbox.read_deadline();
+        loop {
+            let at = self.next_event(deadline).await?;
+            let shared = self.shared.lock().await;
+            if let Some(message) = self.inbox.gather(at, &shared.conn)? {
+                return Ok(message);
+            }
+        }
     }
 
     /// Reads the next event as it arrives; see
     /// [`WebSocket::read_event`](crate::WebSocket::read_event).
     /// Cancel-safe.
     pub async fn read_event(&mut self) -> Result<Event<'_>, Error> {
-        let deadline = self.deadline();
-        let mut link = Halves { read: &mut self.read, shared: &self.shared };
-        self.inbox.event(&mut link, deadline).await
+        let deadline = self.inbox.read_deadline();
+        self.inbox.abandon_message();
+        let at = self.next_event(deadline).await?;
+        Ok(self.inbox.input.event(at))
+    }
+
+    /// Steps with the writing side locked, and waits for input without
+    /// it, until there is an event; gives up at `deadline`.
+    async fn next_event(&mut self, deadline: Option<Instant>) -> Result<EventAt, Error> {
+        let inbox = &mut self.inbox;
+        loop {
+            let step = {
+                let mut shared = self.shared.lock().await;
+                std::future::poll_fn(|cx| inbox.poll_step(cx, &mut shared, deadline)).await?
+            };
+            if let Step::Event(at) = step {
+                return Ok(at);
+            }
+            let read = &mut self.read;
+            if let Err(error) =
+                std::future::poll_fn(|cx| inbox.poll_input(cx, read, deadline)).await
+            {
+                return Err(error.into_error(&mut *self.shared.lock().await));
+            }
+        }
     }
 }
 

@@ -157,7 +157,7 @@ impl PendingUpgrade {
         // Bytes hyper read past the request head come first out of
         // `Upgraded` itself.
         let socket =
-            ServerSocket::from_parts(TokioIo::new(upgraded), self.conn, &[], self.options)?;
+            ServerSocket::from_parts(TokioIo::new(upgraded), self.conn, &[], &self.options)?;
         Ok((socket, self.accepted))
     }
 }

@@ -6,7 +6,8 @@ use barews::config::Config;
 use barews::connection::Expired;
 use barews::time::Duration as CoreDuration;
 use barews_tokio::{
-    ClientOptions, ClientSocket, End, Error, Message, ServerOptions, ServerSocket, WsUrl,
+    ClientOptions, ClientSocket, End, Error, Message, ServerOptions, ServerSocket, SocketOptions,
+    WsUrl,
 };
 use std::time::Duration;
 use tokio::io::{AsyncWriteExt, DuplexStream, duplex};
@@ -340,4 +341,40 @@ async fn slow_loris_and_vanishing_peers_leave_no_task_behind() {
     sleep(Duration::from_secs(5)).await;
     assert_eq!(live.load(Ordering::SeqCst), 0);
     drop(held);
+}
+
+/// What a serving task holds for an idle connection: the socket and the
+/// `read` it waits in (tokio rounds the task's allocation up to 128 bytes,
+/// so a few bytes more can cost 128 per connection; docs/tokio.md has the
+/// measured memory per idle connection these sizes give).
+#[tokio::test]
+async fn an_idle_socket_and_its_read_fit_the_memory_budget() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let stream = tokio::net::TcpStream::connect(listener.local_addr().unwrap()).await.unwrap();
+    let mut socket = ServerSocket::server_from_raw(stream, &[], &SocketOptions::default()).unwrap();
+    let socket_size = std::mem::size_of_val(&socket);
+    assert!(socket_size <= 896, "the socket takes {socket_size} bytes");
+    let read_size = std::mem::size_of_val(&socket.read());
+    assert!(read_size <= 32, "a read in progress takes {read_size} bytes");
+    let queue_size = std::mem::size_of_val(&socket.queue_text("echo"));
+    assert!(queue_size <= 32, "queueing a message takes {queue_size} bytes");
+    let accept_size = std::mem::size_of_val(&barews_tokio::accept(stream_pair().await));
+    assert!(accept_size <= 8, "the handshake's state is on the heap, not in the task");
+}
+
+async fn stream_pair() -> tokio::net::TcpStream {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    tokio::net::TcpStream::connect(listener.local_addr().unwrap()).await.unwrap()
+}
+
+#[tokio::test]
+async fn a_queued_ping_goes_out_before_a_close_queued_after_it() {
+    let (mut server, mut client) =
+        pair(64 * 1024, &ServerOptions::default(), &ClientOptions::default()).await;
+    server.queue(Message::Ping(b"still there?".to_vec())).await.unwrap();
+    let closing =
+        tokio::spawn(async move { server.close(barews::close::CloseCode::NORMAL, "done").await });
+    assert_eq!(client.read().await.unwrap(), Message::Ping(b"still there?".to_vec()));
+    assert!(matches!(client.read().await.unwrap(), Message::Close(Some(_))));
+    closing.await.unwrap().unwrap();
 }

@@ -1,0 +1,95 @@
+//! Buffers a worker thread lends to its connections.
+//!
+//! A connection waiting for input holds no receive or send buffer: when
+//! its read finds nothing to read and nothing of a frame is kept, its
+//! receive buffer goes back to the thread's pool, and so does its send
+//! buffer once written out; both come back from the pool when input
+//! arrives. Ten thousand idle connections then cost their state, not ten
+//! thousand buffers, and a busy connection takes and gives back buffers
+//! without the allocator.
+
+use std::cell::RefCell;
+
+/// Buffers a thread keeps for each side, at most.
+const KEPT: usize = 32;
+
+/// Buffers with more room than this are freed, not kept: the memory a
+/// large message needed goes back.
+const LARGEST_KEPT: usize = 64 * 1024;
+
+/// Which buffers: receive buffers are all of one length (the configured
+/// initial size), send buffers any length.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Pool {
+    Receive,
+    Send,
+}
+
+thread_local! {
+    static RECEIVE: RefCell<Vec<Vec<u8>>> = const { RefCell::new(Vec::new()) };
+    static SEND: RefCell<Vec<Vec<u8>>> = const { RefCell::new(Vec::new()) };
+}
+
+impl Pool {
+    fn with<R>(self, f: impl FnOnce(&mut Vec<Vec<u8>>) -> R) -> R {
+        let pool = match self {
+            Pool::Receive => &RECEIVE,
+            Pool::Send => &SEND,
+        };
+        pool.with_borrow_mut(f)
+    }
+
+    /// A buffer from the pool (empty storage if the pool is empty).
+    pub(crate) fn take(self) -> Vec<u8> {
+        self.with(Vec::pop).unwrap_or_default()
+    }
+
+    /// A buffer of exactly `len` bytes, from the pool if it has one.
+    pub(crate) fn take_len(self, len: usize) -> Vec<u8> {
+        let mut buf = self.take();
+        buf.resize(len, 0);
+        buf
+    }
+
+    /// Gives `buf` back to the pool, or frees it (the pool is full, or it
+    /// is larger than a pool keeps).
+    pub(crate) fn give(self, buf: Vec<u8>) {
+        if buf.capacity() == 0 || buf.capacity() > LARGEST_KEPT {
+            return;
+        }
+        self.with(|kept| {
+            if kept.len() < KEPT {
+                kept.push(buf);
+            }
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{KEPT, LARGEST_KEPT, Pool};
+
+    #[test]
+    fn a_buffer_given_back_is_lent_again_at_the_length_asked_for() {
+        let buf = vec![7u8; 100];
+        let at = buf.as_ptr();
+        Pool::Receive.give(buf);
+        let again = Pool::Receive.take_len(50);
+        assert_eq!((again.as_ptr(), again.len()), (at, 50), "the same storage, cut to 50");
+        let empty = Pool::Receive.take();
+        assert_eq!(empty.capacity(), 0, "an empty pool lends empty storage");
+    }
+
+    #[test]
+    fn the_pool_keeps_a_bounded_number_of_small_buffers() {
+        Pool::Send.give(vec![0; LARGEST_KEPT + 1]);
+        assert_eq!(Pool::Send.take().capacity(), 0, "a large buffer is freed");
+        for _ in 0..KEPT + 5 {
+            Pool::Send.give(vec![0; 64]);
+        }
+        let kept = std::iter::from_fn(|| Some(Pool::Send.take()))
+            .take_while(|buf| buf.capacity() > 0)
+            .count();
+        assert_eq!(kept, KEPT);
+    }
+}
