@@ -143,10 +143,7 @@ impl Inbox {
                     // Everything is written out: the send buffer goes to the
                     // pool while the socket waits.
                     if !self.lent.send {
-                        if let Ok(buf) = shared.output.replace_buffer(Vec::new()) {
-                            Pool::Send.give(buf);
-                            self.lent.send = true;
-                        }
+                        self.lent.send = Pool::Send.lend(|buf| shared.output.replace_buffer(buf));
                     }
                     return Poll::Ready(Ok(Step::Input));
                 }
@@ -155,9 +152,8 @@ impl Inbox {
                     // (unless a writer grew one meanwhile).
                     if self.lent.send {
                         self.lent.send = false;
-                        match shared.output.replace_buffer(Pool::Send.take()) {
-                            Ok(empty) | Err(empty) => Pool::Send.give(empty),
-                        }
+                        let buf = Pool::Send.take();
+                        Pool::Send.restore(buf, |buf| shared.output.replace_buffer(buf));
                     }
                     return Poll::Ready(Ok(Step::Event(at)));
                 }
@@ -286,9 +282,7 @@ fn fill<R: AsyncRead + Unpin>(
     read: &mut R,
 ) -> Poll<io::Result<usize>> {
     if *lent {
-        if let Err(buf) = input.replace_buffer(Pool::Receive.take_len(len)) {
-            Pool::Receive.give(buf);
-        }
+        Pool::Receive.restore(Pool::Receive.take_len(len), |buf| input.replace_buffer(buf));
         *lent = false;
     }
     let mut buf = ReadBuf::new(input.spare());
@@ -297,10 +291,7 @@ fn fill<R: AsyncRead + Unpin>(
     match polled {
         Poll::Ready(result) => Poll::Ready(result.map(|()| n)),
         Poll::Pending => {
-            if let Ok(buf) = input.replace_buffer(Vec::new()) {
-                Pool::Receive.give(buf);
-                *lent = true;
-            }
+            *lent = Pool::Receive.lend(|buf| input.replace_buffer(buf));
             Poll::Pending
         }
     }

@@ -51,6 +51,42 @@ impl Pool {
         buf
     }
 
+    /// Lends a waiting socket's buffer to the pool: `swap` puts empty
+    /// storage in its place and returns the buffer (or refuses, when
+    /// something in it still matters). A buffer larger than the pool keeps
+    /// is swapped back: the socket keeps it rather than allocate it again.
+    /// Returns whether the socket holds empty storage now.
+    pub(crate) fn lend(self, mut swap: impl FnMut(Vec<u8>) -> Result<Vec<u8>, Vec<u8>>) -> bool {
+        let Ok(buf) = swap(Vec::new()) else { return false };
+        if buf.capacity() > LARGEST_KEPT {
+            // Empty storage goes in and out: nothing can refuse it.
+            let _ = swap(buf);
+            return false;
+        }
+        self.give(buf);
+        true
+    }
+
+    /// Gives a socket that lent its buffer a buffer from the pool, `buf`,
+    /// in place of its empty storage: `swap` puts it in and returns what
+    /// was there. Storage that grew meanwhile (a writer sent) is kept, and
+    /// `buf` goes back to the pool.
+    pub(crate) fn restore(
+        self,
+        buf: Vec<u8>,
+        mut swap: impl FnMut(Vec<u8>) -> Result<Vec<u8>, Vec<u8>>,
+    ) {
+        match swap(buf) {
+            Ok(old) if old.capacity() == 0 => {}
+            Ok(grown) => {
+                if let Ok(buf) = swap(grown) {
+                    self.give(buf);
+                }
+            }
+            Err(buf) => self.give(buf),
+        }
+    }
+
     /// Gives `buf` back to the pool, or frees it (the pool is full, or it
     /// is larger than a pool keeps).
     pub(crate) fn give(self, buf: Vec<u8>) {
