@@ -128,4 +128,19 @@ mod tests {
             .count();
         assert_eq!(kept, KEPT);
     }
+
+    #[test]
+    fn a_buffer_too_large_to_keep_stays_with_its_socket_and_a_small_one_is_lent() {
+        let mut socket_storage = vec![0u8; LARGEST_KEPT + 1];
+        let at = socket_storage.as_ptr();
+        let lent = Pool::Receive.lend(|buf| Ok(std::mem::replace(&mut socket_storage, buf)));
+        assert!(!lent);
+        assert_eq!(socket_storage.as_ptr(), at, "the same storage, not a copy");
+
+        let mut socket_storage = vec![0u8; 4096];
+        let lent = Pool::Receive.lend(|buf| Ok(std::mem::replace(&mut socket_storage, buf)));
+        assert!(lent);
+        assert_eq!(socket_storage.capacity(), 0, "the socket holds empty storage");
+        assert_eq!(Pool::Receive.take().len(), 4096);
+    }
 }
