@@ -39,8 +39,11 @@ pub(crate) enum Step {
 /// The receive buffer, the message being gathered and the timers' clock.
 pub(crate) struct Inbox {
     pub(crate) input: Input<Vec<u8>>,
-    /// The receive buffer's length when it comes from the pool.
-    read_buffer_size: usize,
+    /// The receive buffer's length when it comes back from the pool: the
+    /// configured size at first, then the length it had grown to when it
+    /// was lent (a connection that reads large bursts keeps reading them
+    /// in large reads).
+    read_len: usize,
     /// How long a read may wait for input.
     read_timeout: Option<Duration>,
     /// Which of the socket's buffers are in the thread's pool.
@@ -69,7 +72,7 @@ impl Inbox {
     ) -> Self {
         Inbox {
             input,
-            read_buffer_size,
+            read_len: read_buffer_size,
             read_timeout: options.read_timeout,
             lent: Lent::default(),
             collector: Collector::new(options.config.max_message_len()),
@@ -143,7 +146,8 @@ impl Inbox {
                     // Everything is written out: the send buffer goes to the
                     // pool while the socket waits.
                     if !self.lent.send {
-                        self.lent.send = Pool::Send.lend(|buf| shared.output.replace_buffer(buf));
+                        self.lent.send =
+                            Pool::Send.lend(|buf| shared.output.replace_buffer(buf)).is_some();
                     }
                     return Poll::Ready(Ok(Step::Input));
                 }
@@ -184,7 +188,7 @@ impl Inbox {
         read: &mut R,
         deadline: Option<Instant>,
     ) -> Poll<Result<(), InputError>> {
-        match fill(&mut self.input, &mut self.lent.receive, self.read_buffer_size, cx, read) {
+        match fill(&mut self.input, &mut self.lent.receive, &mut self.read_len, cx, read) {
             Poll::Ready(Ok(0)) => {
                 self.input.ended();
                 return Poll::Ready(Ok(()));
@@ -271,18 +275,19 @@ impl InputError {
     }
 }
 
-/// Reads from `read` into the receive buffer: into the pool's buffer if
-/// the socket's own is lent out, and lending it out when nothing arrived
-/// and nothing in it is kept (no part of a frame head).
+/// Reads from `read` into the receive buffer: into a buffer of `len`
+/// bytes from the pool if the socket's own is lent out, and lending it out
+/// (recording its length in `len`) when nothing arrived and nothing in it
+/// is kept (no part of a frame head).
 fn fill<R: AsyncRead + Unpin>(
     input: &mut Input<Vec<u8>>,
     lent: &mut bool,
-    len: usize,
+    len: &mut usize,
     cx: &mut Context<'_>,
     read: &mut R,
 ) -> Poll<io::Result<usize>> {
     if *lent {
-        Pool::Receive.restore(Pool::Receive.take_len(len), |buf| input.replace_buffer(buf));
+        Pool::Receive.restore(Pool::Receive.take_len(*len), |buf| input.replace_buffer(buf));
         *lent = false;
     }
     let mut buf = ReadBuf::new(input.spare());
@@ -291,7 +296,10 @@ fn fill<R: AsyncRead + Unpin>(
     match polled {
         Poll::Ready(result) => Poll::Ready(result.map(|()| n)),
         Poll::Pending => {
-            *lent = Pool::Receive.lend(|buf| input.replace_buffer(buf));
+            if let Some(lent_len) = Pool::Receive.lend(|buf| input.replace_buffer(buf)) {
+                *len = lent_len;
+                *lent = true;
+            }
             Poll::Pending
         }
     }

@@ -55,16 +55,21 @@ impl Pool {
     /// storage in its place and returns the buffer (or refuses, when
     /// something in it still matters). A buffer larger than the pool keeps
     /// is swapped back: the socket keeps it rather than allocate it again.
-    /// Returns whether the socket holds empty storage now.
-    pub(crate) fn lend(self, mut swap: impl FnMut(Vec<u8>) -> Result<Vec<u8>, Vec<u8>>) -> bool {
-        let Ok(buf) = swap(Vec::new()) else { return false };
+    /// Returns the length of the buffer lent, if the socket holds empty
+    /// storage now.
+    pub(crate) fn lend(
+        self,
+        mut swap: impl FnMut(Vec<u8>) -> Result<Vec<u8>, Vec<u8>>,
+    ) -> Option<usize> {
+        let buf = swap(Vec::new()).ok()?;
         if buf.capacity() > LARGEST_KEPT {
             // Empty storage goes in and out: nothing can refuse it.
             let _ = swap(buf);
-            return false;
+            return None;
         }
+        let len = buf.len();
         self.give(buf);
-        true
+        Some(len)
     }
 
     /// Gives a socket that lent its buffer a buffer from the pool, `buf`,
@@ -134,12 +139,12 @@ mod tests {
         let mut socket_storage = vec![0u8; LARGEST_KEPT + 1];
         let at = socket_storage.as_ptr();
         let lent = Pool::Receive.lend(|buf| Ok(std::mem::replace(&mut socket_storage, buf)));
-        assert!(!lent);
+        assert_eq!(lent, None);
         assert_eq!(socket_storage.as_ptr(), at, "the same storage, not a copy");
 
         let mut socket_storage = vec![0u8; 4096];
         let lent = Pool::Receive.lend(|buf| Ok(std::mem::replace(&mut socket_storage, buf)));
-        assert!(lent);
+        assert_eq!(lent, Some(4096));
         assert_eq!(socket_storage.capacity(), 0, "the socket holds empty storage");
         assert_eq!(Pool::Receive.take().len(), 4096);
     }
