@@ -11,26 +11,20 @@ use barews::driver::End;
 /// The data message being gathered from its chunks. Adapters keep one per
 /// socket, so a `read()` that is cancelled (an async one, dropped in a
 /// `select!`) resumes the message where it stopped.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct Collector {
     message: Vec<u8>,
     /// `message` holds the start of a message whose rest is to come.
     collecting: bool,
-    /// The configured maximum message size, capping what is reserved
-    /// ahead.
-    max_message: usize,
 }
 
 impl Collector {
-    /// A collector for messages of at most `max_message_len` bytes (the
-    /// core's `Config::max_message_len`, which it enforces; this only caps
-    /// what is reserved ahead on the peer's word).
-    pub fn new(max_message_len: u64) -> Self {
-        Collector {
-            message: Vec::new(),
-            collecting: false,
-            max_message: usize::try_from(max_message_len).unwrap_or(usize::MAX),
-        }
+    /// An empty collector. What it reserves ahead for a message is what
+    /// the message's frames announced so far, which the core never lets
+    /// past `Config::max_message_len` (it fails the connection on the
+    /// header that would).
+    pub const fn new() -> Self {
+        Collector { message: Vec::new(), collecting: false }
     }
 
     /// Whether a message has started and its rest is to come.
@@ -83,7 +77,7 @@ impl Collector {
     pub fn start(&mut self, announced: Option<u64>) {
         self.message.clear();
         let hint = usize::try_from(announced.unwrap_or(0)).unwrap_or(usize::MAX);
-        self.message.reserve(hint.min(self.max_message));
+        self.message.reserve(hint);
         self.collecting = true;
     }
 

@@ -42,7 +42,7 @@ pub(crate) struct Inbox {
 impl Inbox {
     /// The read buffer of a socket, holding `leftover` (bytes read past
     /// the handshake) first.
-    pub(crate) fn new(options: &SocketOptions, mut input: Input<Vec<u8>>, leftover: &[u8]) -> Self {
+    pub(crate) fn new(mut input: Input<Vec<u8>>, leftover: &[u8]) -> Self {
         let mut rest = leftover;
         while !rest.is_empty() {
             let spare = input.spare();
@@ -54,11 +54,7 @@ impl Inbox {
                 break;
             }
         }
-        Inbox {
-            input,
-            collector: Collector::new(options.config.max_message_len()),
-            expect_large: false,
-        }
+        Inbox { input, collector: Collector::new(), expect_large: false }
     }
 
     /// The receive buffer's storage for a socket with `options`, large

@@ -90,7 +90,7 @@ impl<T: Stream, S: Side> WebSocket<T, S> {
         let driver = Driver::with_limits(conn, rx, Vec::new(), Vec::new(), limits)
             .map_err(io::Error::other)?;
         let (conn, input, output) = driver.into_parts();
-        let inbox = Inbox::new(&options, input, leftover);
+        let inbox = Inbox::new(input, leftover);
         Ok(WebSocket { shared: Shared::new(stream, conn, output, options)?, inbox })
     }
 

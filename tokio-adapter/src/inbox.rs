@@ -42,8 +42,9 @@ pub(crate) struct Inbox {
     /// The receive buffer's length when it comes back from the pool: the
     /// configured size at first, then the length it had grown to when it
     /// was lent (a connection that reads large bursts keeps reading them
-    /// in large reads).
-    read_len: usize,
+    /// in large reads). A `u32` beside the flags: a socket's size counts
+    /// (see `pool`).
+    read_len: u32,
     /// How long a read may wait for input.
     read_timeout: Option<Duration>,
     /// Which of the socket's buffers are in the thread's pool.
@@ -72,10 +73,10 @@ impl Inbox {
     ) -> Self {
         Inbox {
             input,
-            read_len: read_buffer_size,
+            read_len: u32::try_from(read_buffer_size).unwrap_or(u32::MAX),
             read_timeout: options.read_timeout,
             lent: Lent::default(),
-            collector: Collector::new(options.config.max_message_len()),
+            collector: Collector::new(),
             clock: Clock::new(),
             timer: None,
             timer_armed: false,
@@ -282,12 +283,13 @@ impl InputError {
 fn fill<R: AsyncRead + Unpin>(
     input: &mut Input<Vec<u8>>,
     lent: &mut bool,
-    len: &mut usize,
+    len: &mut u32,
     cx: &mut Context<'_>,
     read: &mut R,
 ) -> Poll<io::Result<usize>> {
     if *lent {
-        Pool::Receive.restore(Pool::Receive.take_len(*len), |buf| input.replace_buffer(buf));
+        let buf = Pool::Receive.take_len(usize::try_from(*len).unwrap_or(usize::MAX));
+        Pool::Receive.restore(buf, |buf| input.replace_buffer(buf));
         *lent = false;
     }
     let mut buf = ReadBuf::new(input.spare());
@@ -297,7 +299,7 @@ fn fill<R: AsyncRead + Unpin>(
         Poll::Ready(result) => Poll::Ready(result.map(|()| n)),
         Poll::Pending => {
             if let Some(lent_len) = Pool::Receive.lend(|buf| input.replace_buffer(buf)) {
-                *len = lent_len;
+                *len = u32::try_from(lent_len).unwrap_or(u32::MAX);
                 *lent = true;
             }
             Poll::Pending

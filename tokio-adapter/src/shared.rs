@@ -27,8 +27,9 @@ pub(crate) struct Shared<W, S> {
     pub(crate) compression: Compression,
     /// How long a write may wait for the transport.
     write_timeout: Option<Duration>,
-    /// Queued bytes are written out once they reach this many.
-    write_buffer_size: usize,
+    /// Queued bytes are written out once they reach this many (a `u32`
+    /// beside the flags below: a socket's size counts, see `pool`).
+    write_buffer_size: u32,
     /// The write timeout's timer, made the first time a write waits with
     /// one and reset after.
     write_timer: Option<Pin<Box<Sleep>>>,
@@ -53,7 +54,7 @@ impl<W, S> Shared<W, S> {
             output,
             compression,
             write_timeout: options.write_timeout,
-            write_buffer_size: options.write_buffer_size,
+            write_buffer_size: u32::try_from(options.write_buffer_size).unwrap_or(u32::MAX),
             write_timer: None,
             write_waiting: false,
             ending: false,
@@ -165,7 +166,8 @@ impl<W: AsyncWrite + Unpin, S: Side> Shared<W, S> {
         }
         // A queue that reached the write buffer size is written out
         // whole (across polls, once started).
-        if q.draining || self.output.pending().len() >= self.write_buffer_size {
+        let full = u32::try_from(self.output.pending().len()).unwrap_or(u32::MAX);
+        if q.draining || full >= self.write_buffer_size {
             q.draining = true;
             ready!(self.poll_write_pending(cx))?;
         }

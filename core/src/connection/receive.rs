@@ -272,8 +272,12 @@ impl<S: Side> Connection<S> {
 
     /// The payload length announced so far by the frames of the message
     /// being received (its compressed length, for a compressed message),
-    /// or `None` between messages. A caller collecting whole messages can
-    /// reserve this much when the first chunk arrives.
+    /// at most `Config::max_message_len`, or `None` between messages. A
+    /// caller collecting whole messages can reserve this much when the
+    /// first chunk arrives. (Uncompressed frames announcing more fail the
+    /// connection; a compressed message is limited by what it inflates
+    /// to, so its frames may announce more, and the cap keeps a
+    /// reservation within the limit.)
     ///
     /// ```
     /// use barews::config::Config;
@@ -287,7 +291,10 @@ impl<S: Side> Connection<S> {
     /// ```
     pub const fn receiving_message_len(&self) -> Option<u64> {
         match &self.inbound.message {
-            Some(message) => Some(message.len),
+            Some(message) => {
+                let max = self.config.max_message_len();
+                Some(if message.len < max { message.len } else { max })
+            }
             None => None,
         }
     }

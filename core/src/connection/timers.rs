@@ -8,44 +8,21 @@ use super::{Connection, Expired, Side, State};
 use crate::config::Config;
 use crate::time::Instant;
 
-/// Where a timer stands.
-enum Phase {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Timer {
     Off,
     /// Started, waiting for the caller's `now` to anchor it.
     Due,
     At(Instant),
 }
 
-/// A timer in one word (the connection's state stays small): two values
-/// at the top of the range stand for off and due, any other is the
-/// instant it fires at.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Timer(u64);
-
 impl Timer {
-    const OFF: Timer = Timer(u64::MAX);
-    const DUE: Timer = Timer(u64::MAX - 1);
-
-    /// Fires at `at` (instants past the range's top fire at its top, some
-    /// 584 million years from the clock's origin).
-    fn at(at: Instant) -> Timer {
-        Timer(at.as_millis().min(u64::MAX - 2))
-    }
-
-    fn phase(self) -> Phase {
-        match self {
-            Timer::OFF => Phase::Off,
-            Timer::DUE => Phase::Due,
-            Timer(millis) => Phase::At(Instant::from_millis(millis)),
-        }
-    }
-
     /// When it fires, given the latest known time.
     fn deadline(self, now: Instant) -> Option<Instant> {
-        match self.phase() {
-            Phase::Off => None,
-            Phase::Due => Some(now),
-            Phase::At(at) => Some(at),
+        match self {
+            Timer::Off => None,
+            Timer::Due => Some(now),
+            Timer::At(at) => Some(at),
         }
     }
 }
@@ -68,9 +45,9 @@ impl Timers {
     pub(super) const fn new(config: &Config) -> Self {
         Timers {
             now: Instant::ZERO,
-            keepalive: if config.keepalive().is_some() { Timer::DUE } else { Timer::OFF },
-            keepalive_deadline: Timer::OFF,
-            close_deadline: Timer::OFF,
+            keepalive: if config.keepalive().is_some() { Timer::Due } else { Timer::Off },
+            keepalive_deadline: Timer::Off,
+            close_deadline: Timer::Off,
             traffic: false,
         }
     }
@@ -78,11 +55,11 @@ impl Timers {
     /// A frame arrived: the peer is alive.
     pub(super) fn saw_traffic(&mut self) {
         self.traffic = true;
-        self.keepalive_deadline = Timer::OFF;
+        self.keepalive_deadline = Timer::Off;
     }
 
     pub(super) fn start_close_timer(&mut self) {
-        self.close_deadline = Timer::DUE;
+        self.close_deadline = Timer::Due;
     }
 }
 
@@ -94,8 +71,8 @@ impl<S: Side> Connection<S> {
     pub fn poll_timeout(&self) -> Option<Instant> {
         let t = &self.timers;
         let candidates = match self.state() {
-            State::Open => [t.keepalive, t.keepalive_deadline, Timer::OFF],
-            State::CloseSent => [Timer::OFF, Timer::OFF, t.close_deadline],
+            State::Open => [t.keepalive, t.keepalive_deadline, Timer::Off],
+            State::CloseSent => [Timer::Off, Timer::Off, t.close_deadline],
             State::CloseReceived | State::Closed => return None,
         };
         candidates.iter().filter_map(|timer| timer.deadline(t.now)).min()
@@ -115,12 +92,12 @@ impl<S: Side> Connection<S> {
         t.now = t.now.max(now);
         let now = t.now;
         let expired = match state {
-            State::CloseSent => match t.close_deadline.phase() {
-                Phase::Due => {
-                    t.close_deadline = Timer::at(now.saturating_add(self.config.close_timeout()));
+            State::CloseSent => match t.close_deadline {
+                Timer::Due => {
+                    t.close_deadline = Timer::At(now.saturating_add(self.config.close_timeout()));
                     None
                 }
-                Phase::At(at) if now >= at => Some(Expired::CloseHandshake),
+                Timer::At(at) if now >= at => Some(Expired::CloseHandshake),
                 _ => None,
             },
             State::Open => self.keepalive_tick(now),
@@ -136,24 +113,24 @@ impl<S: Side> Connection<S> {
     fn keepalive_tick(&mut self, now: Instant) -> Option<Expired> {
         let interval = self.config.keepalive()?;
         let t = &mut self.timers;
-        if let Phase::At(at) = t.keepalive_deadline.phase() {
+        if let Timer::At(at) = t.keepalive_deadline {
             if now >= at {
                 return Some(Expired::Keepalive);
             }
         }
-        match t.keepalive.phase() {
-            Phase::Due => {
+        match t.keepalive {
+            Timer::Due => {
                 t.traffic = false;
-                t.keepalive = Timer::at(now.saturating_add(interval));
+                t.keepalive = Timer::At(now.saturating_add(interval));
             }
-            Phase::At(at) if now >= at => {
-                if !t.traffic && t.keepalive_deadline == Timer::OFF && !self.outbox.has_ping() {
+            Timer::At(at) if now >= at => {
+                if !t.traffic && t.keepalive_deadline == Timer::Off && !self.outbox.has_ping() {
                     self.outbox.queue_ping(b"");
                     let timeout = self.config.keepalive_timeout();
-                    t.keepalive_deadline = Timer::at(now.saturating_add(timeout));
+                    t.keepalive_deadline = Timer::At(now.saturating_add(timeout));
                 }
                 t.traffic = false;
-                t.keepalive = Timer::at(now.saturating_add(interval));
+                t.keepalive = Timer::At(now.saturating_add(interval));
             }
             _ => {}
         }
