@@ -157,7 +157,7 @@ impl Inbox {
                     // (unless a writer grew one meanwhile).
                     if self.lent.send {
                         self.lent.send = false;
-                        let buf = Pool::Send.take();
+                        let buf = Pool::Send.take_largest();
                         Pool::Send.restore(buf, |buf| shared.output.replace_buffer(buf));
                     }
                     return Poll::Ready(Ok(Step::Event(at)));

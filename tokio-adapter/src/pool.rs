@@ -39,14 +39,28 @@ impl Pool {
         pool.with_borrow_mut(f)
     }
 
-    /// A buffer from the pool (empty storage if the pool is empty).
-    pub(crate) fn take(self) -> Vec<u8> {
-        self.with(Vec::pop).unwrap_or_default()
+    /// The pool's largest buffer (empty storage if the pool is empty): for
+    /// a send buffer, whose size the next messages decide, the one least
+    /// likely to grow (and zero its new room) before they fit.
+    pub(crate) fn take_largest(self) -> Vec<u8> {
+        let found = self.with(|kept| {
+            let largest =
+                kept.iter().enumerate().max_by_key(|(_, buf)| buf.len()).map(|(at, _)| at);
+            largest.map(|at| kept.remove(at))
+        });
+        found.unwrap_or_default()
     }
 
-    /// A buffer of exactly `len` bytes, from the pool if it has one.
+    /// A buffer of exactly `len` bytes, from the pool if it has one: the
+    /// most recently given one at least that long (cut to `len`), else the
+    /// most recent one lengthened (its new bytes zeroed: a few kilobytes to
+    /// write, which a buffer long enough does not cost).
     pub(crate) fn take_len(self, len: usize) -> Vec<u8> {
-        let mut buf = self.take();
+        let found = self.with(|kept| match kept.iter().rposition(|buf| buf.len() >= len) {
+            Some(at) => Some(kept.remove(at)),
+            None => kept.pop(),
+        });
+        let mut buf = found.unwrap_or_default();
         buf.resize(len, 0);
         buf
     }
@@ -117,18 +131,18 @@ mod tests {
         Pool::Receive.give(buf);
         let again = Pool::Receive.take_len(50);
         assert_eq!((again.as_ptr(), again.len()), (at, 50), "the same storage, cut to 50");
-        let empty = Pool::Receive.take();
+        let empty = Pool::Receive.take_largest();
         assert_eq!(empty.capacity(), 0, "an empty pool lends empty storage");
     }
 
     #[test]
     fn the_pool_keeps_a_bounded_number_of_small_buffers() {
         Pool::Send.give(vec![0; LARGEST_KEPT + 1]);
-        assert_eq!(Pool::Send.take().capacity(), 0, "a large buffer is freed");
+        assert_eq!(Pool::Send.take_largest().capacity(), 0, "a large buffer is freed");
         for _ in 0..KEPT + 5 {
             Pool::Send.give(vec![0; 64]);
         }
-        let kept = std::iter::from_fn(|| Some(Pool::Send.take()))
+        let kept = std::iter::from_fn(|| Some(Pool::Send.take_largest()))
             .take_while(|buf| buf.capacity() > 0)
             .count();
         assert_eq!(kept, KEPT);
@@ -146,6 +160,19 @@ mod tests {
         let lent = Pool::Receive.lend(|buf| Ok(std::mem::replace(&mut socket_storage, buf)));
         assert_eq!(lent, Some(4096));
         assert_eq!(socket_storage.capacity(), 0, "the socket holds empty storage");
-        assert_eq!(Pool::Receive.take().len(), 4096);
+        assert_eq!(Pool::Receive.take_largest().len(), 4096);
+    }
+
+    #[test]
+    fn a_buffer_long_enough_is_lent_before_a_more_recent_short_one() {
+        while Pool::Receive.take_largest().capacity() > 0 {}
+        let long = vec![0u8; 8192];
+        let at = long.as_ptr();
+        Pool::Receive.give(long);
+        Pool::Receive.give(vec![0u8; 1024]);
+        let taken = Pool::Receive.take_len(4096);
+        assert_eq!((taken.as_ptr(), taken.len()), (at, 4096), "no short buffer lengthened");
+        assert_eq!(Pool::Receive.take_len(4096).len(), 4096, "the short one, lengthened");
+        assert_eq!(Pool::Receive.take_largest().capacity(), 0, "both were lent");
     }
 }

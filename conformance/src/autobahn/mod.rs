@@ -356,11 +356,14 @@ pub fn run(options: &Options) -> io::Result<bool> {
     let outcomes = run_side_by_side(&plan, &examples, &work, options);
     let mut passed = true;
     let mut summaries = format!("# Autobahn testsuite results\n\n{heading}");
-    for (run, (outcome, took)) in wanted.iter().zip(outcomes) {
+    for (&(run, testsuite), (outcome, took)) in plan.iter().zip(outcomes) {
         let title = run.heading(options);
         println!("\n== {title} ({} s) ==", took.as_secs());
         let results = match outcome {
-            Ok(results) => results,
+            Ok(results) => {
+                let rerun = Rerun { run, testsuite, examples: &examples, work: &work, root: &root };
+                rerun.suspects(results, options, &mut summaries)
+            }
             Err(error) => {
                 println!("FAIL {}: {error}", run.name);
                 let _ = write!(summaries, "### {title}\n\nFAILED: {error}\n\n");
@@ -600,6 +603,69 @@ fn run_client(
         )));
     }
     read_index(outdir, AGENT)
+}
+
+/// At most this many cases a run failed are run again alone; more failures
+/// than that are not the testsuite's timing.
+const MOST_RERUN: usize = 8;
+
+/// What running a run's failed cases again needs.
+struct Rerun<'a> {
+    run: &'a Run,
+    testsuite: Option<&'a Testsuite>,
+    examples: &'a Examples,
+    work: &'a Path,
+    root: &'a Path,
+}
+
+impl Rerun<'_> {
+    /// Runs the few cases a run failed once more, alone, and takes their
+    /// second verdicts. With nine testsuites on two cores a case now and
+    /// then fails on the testsuite's timing (a close it waits for half a
+    /// second, a frame it expects within a deadline) and passes on an idle
+    /// machine; a real failure fails again. The summary names the cases
+    /// run again and both verdicts.
+    fn suspects(&self, mut results: Results, options: &Options, summary: &mut String) -> Results {
+        let name = self.run.name;
+        let expected = if options.cases == ["*"] && !options.update_expected {
+            let path = self.root.join("conformance/autobahn/expected").join(format!("{name}.txt"));
+            fs::read_to_string(path).ok()
+        } else {
+            None
+        };
+        let suspects = report::suspects(&results, expected.as_deref());
+        if suspects.is_empty() || suspects.len() > MOST_RERUN || options.update_expected {
+            return results;
+        }
+        let ids: Vec<String> = suspects.iter().map(ToString::to_string).collect();
+        println!("RERUN {name}: {} again, alone", ids.join(", "));
+        let mut again = options.clone();
+        again.cases.clone_from(&ids);
+        let work = self.work.join("rerun");
+        let plan = [(self.run, self.testsuite)];
+        let outcome = fs::create_dir_all(&work)
+            .and_then(|()| run_side_by_side(&plan, self.examples, &work, &again).remove(0).0);
+        match outcome {
+            Ok(rerun) => {
+                for id in &suspects {
+                    let first =
+                        results.get(id).map(|o| format!("{} {}", o.behavior, o.behavior_close));
+                    let second =
+                        rerun.get(id).map(|o| format!("{} {}", o.behavior, o.behavior_close));
+                    let line = format!(
+                        "{name} {id}: `{}` in the side-by-side run, `{}` alone",
+                        first.unwrap_or_default(),
+                        second.as_deref().unwrap_or("not run")
+                    );
+                    println!("RERUN {line}");
+                    let _ = writeln!(summary, "Run again: {line}.\n");
+                }
+                results.extend(rerun);
+            }
+            Err(error) => println!("RERUN {name}: could not run again: {error}"),
+        }
+        results
+    }
 }
 
 /// Applies the gate to one run: no refused verdicts, at least one case,

@@ -109,19 +109,39 @@ pub fn summary(title: &str, results: &Results) -> String {
     out
 }
 
-/// The verdicts the gate refuses: FAILED or NON-STRICT anywhere,
-/// UNIMPLEMENTED outside the extension sections 12 and 13, and anything
-/// the testsuite reports that is not a known verdict.
+/// Whether the gate refuses `verdict` for case `id`: FAILED or NON-STRICT
+/// anywhere, UNIMPLEMENTED outside the extension sections 12 and 13, and
+/// anything the testsuite reports that is not a known verdict.
+fn refused(id: &CaseId, verdict: &str) -> bool {
+    match verdict {
+        "OK" | "INFORMATIONAL" => false,
+        "UNIMPLEMENTED" => !matches!(id.section(), 12 | 13),
+        _ => true,
+    }
+}
+
+/// The verdicts the gate refuses (see `refused`), one line per case.
 pub fn violations(results: &Results) -> Vec<String> {
-    let acceptable = |id: &CaseId, verdict: &str| match verdict {
-        "OK" | "INFORMATIONAL" => true,
-        "UNIMPLEMENTED" => matches!(id.section(), 12 | 13),
-        _ => false,
-    };
     results
         .iter()
-        .filter(|(id, o)| !acceptable(id, &o.behavior) || !acceptable(id, &o.behavior_close))
+        .filter(|(id, o)| refused(id, &o.behavior) || refused(id, &o.behavior_close))
         .map(|(id, o)| format!("{id}: behavior {}, behaviorClose {}", o.behavior, o.behavior_close))
+        .collect()
+}
+
+/// The cases that ran and would fail the gate: a refused verdict, or
+/// verdicts other than the `expected` results' (when those apply).
+pub fn suspects(results: &Results, expected: Option<&str>) -> Vec<CaseId> {
+    let expected: BTreeMap<&str, &str> =
+        expected.unwrap_or_default().lines().filter_map(|line| line.split_once(' ')).collect();
+    results
+        .iter()
+        .filter(|(id, o)| {
+            let verdicts = format!("{} {}", o.behavior, o.behavior_close);
+            let differs = expected.get(id.to_string().as_str()).is_some_and(|e| *e != verdicts);
+            refused(id, &o.behavior) || refused(id, &o.behavior_close) || differs
+        })
+        .map(|(id, _)| id.clone())
         .collect()
 }
 
@@ -186,6 +206,19 @@ mod tests {
         let table = summary("server", &results);
         assert!(table.contains("| 1 | 2 | 2 | 0 | 0 | 0 | 0 | 2 | 0 | 0 | 0 | 0 |"), "{table}");
         assert!(table.contains("| all | 7 |"), "{table}");
+    }
+
+    #[test]
+    fn suspects_are_the_refused_cases_and_those_unlike_the_expected_results() {
+        let results = parse_index(INDEX, "barews").unwrap();
+        let ids = |expected| -> Vec<String> {
+            suspects(&results, expected).iter().map(ToString::to_string).collect()
+        };
+        assert_eq!(ids(None), ["6.4.1", "7.1.1", "9.1.1"]);
+        // 1.1.9 expected otherwise; 5.1 as expected; a case that did not
+        // run is not a suspect (the gate reports it missing).
+        let expected = "1.1.9 OK FAILED\n5.1 INFORMATIONAL OK\n3.1 OK OK\n";
+        assert_eq!(ids(Some(expected)), ["1.1.9", "6.4.1", "7.1.1", "9.1.1"]);
     }
 
     #[test]
