@@ -42,8 +42,9 @@ pub(crate) struct Inbox {
     /// The receive buffer's length when it comes back from the pool: the
     /// configured size at first, then the length it had grown to when it
     /// was lent (a connection that reads large bursts keeps reading them
-    /// in large reads). A `u32` beside the flags: a socket's size counts
-    /// (see `pool`).
+    /// in large reads). A `u32` beside the flags: every byte of a socket
+    /// is paid per idle connection (docs/tokio.md, "Memory per
+    /// connection").
     read_len: u32,
     /// How long a read may wait for input.
     read_timeout: Option<Duration>,

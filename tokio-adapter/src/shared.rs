@@ -28,7 +28,8 @@ pub(crate) struct Shared<W, S> {
     /// How long a write may wait for the transport.
     write_timeout: Option<Duration>,
     /// Queued bytes are written out once they reach this many (a `u32`
-    /// beside the flags below: a socket's size counts, see `pool`).
+    /// beside the flags below: every byte of a socket is paid per idle
+    /// connection).
     write_buffer_size: u32,
     /// The write timeout's timer, made the first time a write waits with
     /// one and reset after.
