@@ -7,7 +7,7 @@ use crate::pool::Pool;
 use crate::shared::Shared;
 use crate::shutdown::Watch;
 use barews::close::CloseCode;
-use barews::connection::{Connection, Event, Side, State};
+use barews::connection::{Event, Side, State};
 use barews::driver::{Action, EventAt, Input};
 use barews_std::collect::Collector;
 use barews_std::{Error, Message, SocketOptions};
@@ -96,19 +96,23 @@ impl Inbox {
         self.read_timeout.map(|timeout| Instant::now() + timeout)
     }
 
+    /// Whether the event at `at` starts a message that arrives in several
+    /// chunks: [`gather`](Self::gather) then wants the length its frames
+    /// announced so far (`Connection::receiving_message_len`), to reserve
+    /// room ahead.
+    pub(crate) fn starts_in_pieces(&self, at: EventAt) -> bool {
+        matches!(self.input.event(at), Event::Data { first: true, last: false, .. })
+    }
+
     /// The whole message an event completes, if it does: chunks are
-    /// gathered across calls (a cancelled read keeps them). `conn` gives the
-    /// length the frames of a message arriving in several chunks announced
-    /// so far, to reserve room ahead.
-    pub(crate) fn gather<S: Side>(
+    /// gathered across calls (a cancelled read keeps them). `announced` is
+    /// what [`starts_in_pieces`](Self::starts_in_pieces) asks for.
+    pub(crate) fn gather(
         &mut self,
         at: EventAt,
-        conn: &Connection<S>,
+        announced: Option<u64>,
     ) -> Result<Option<Message>, Error> {
-        let event = self.input.event(at);
-        let starts = matches!(event, Event::Data { first: true, last: false, .. });
-        let announced = if starts { conn.receiving_message_len() } else { None };
-        self.collector.take(event, || announced)
+        self.collector.take(self.input.event(at), || announced)
     }
 
     /// The chunks go to a caller of `read_event`: a message being gathered
@@ -249,7 +253,9 @@ impl Inbox {
     ) -> Poll<Result<Message, Error>> {
         loop {
             let at = ready!(self.poll_event(cx, shared, deadline))?;
-            if let Some(message) = self.gather(at, &shared.conn)? {
+            let announced =
+                if self.starts_in_pieces(at) { shared.conn.receiving_message_len() } else { None };
+            if let Some(message) = self.gather(at, announced)? {
                 return Poll::Ready(Ok(message));
             }
         }

@@ -33,8 +33,13 @@ impl<T: AsyncRead + AsyncWrite, S: Side> Reader<T, S> {
         let deadline = self.inbox.read_deadline();
         loop {
             let at = self.next_event(deadline).await?;
-            let shared = self.shared.lock().await;
-            if let Some(message) = self.inbox.gather(at, &shared.conn)? {
+            // The lock only for a message in pieces, not for every event.
+            let announced = if self.inbox.starts_in_pieces(at) {
+                self.shared.lock().await.conn.receiving_message_len()
+            } else {
+                None
+            };
+            if let Some(message) = self.inbox.gather(at, announced)? {
                 return Ok(message);
             }
         }
