@@ -52,6 +52,8 @@ options:
   --mode M              throughput, latency or all (default all)
   --pin                 pin the echo servers' threads to CPU 0 and the load client's
                         threads to CPU 1 (servers share one core, the client has the other)
+  --versus NAME         also report each implementation's ratio to NAME round by round
+                        (median and range of the rounds' ratios; NAME must be in --impls)
 ";
 
 struct Options {
@@ -67,6 +69,8 @@ struct Options {
     throughput: bool,
     latency: bool,
     pin: bool,
+    /// The implementation the per-round ratios are taken against.
+    versus: Option<Impl>,
 }
 
 impl Default for Options {
@@ -90,6 +94,7 @@ impl Default for Options {
             throughput: true,
             latency: true,
             pin: false,
+            versus: None,
         }
     }
 }
@@ -136,11 +141,19 @@ fn parse_args() -> Result<Option<Options>, String> {
                 other => return Err(format!("unknown mode {other}")),
             },
             "--pin" => options.pin = true,
+            "--versus" => {
+                let name = value()?;
+                options.versus =
+                    Some(Impl::from_name(name.trim()).ok_or(format!("unknown impl {name}"))?);
+            }
             other => return Err(format!("unknown option {other} (see --help)")),
         }
     }
     if options.runs == 0 || options.window == 0 || options.impls.is_empty() {
         return Err("runs, window and impls must not be empty".into());
+    }
+    if options.versus.is_some_and(|versus| !options.impls.contains(&versus)) {
+        return Err("--versus names an implementation not in --impls".into());
     }
     Ok(Some(options))
 }
@@ -187,6 +200,29 @@ struct Summary {
     mib: f64,
     p50_us: f64,
     p99_us: f64,
+    /// Under `--versus`: the median, least and greatest of the ratios of
+    /// this implementation's messages per second to the other's, taken
+    /// round by round (the two ran back to back in each round, so drift
+    /// in the machine's state between rounds cancels out).
+    versus: Option<(f64, f64, f64)>,
+}
+
+/// One round: each implementation's messages per second (absent if its
+/// run failed).
+type Round = HashMap<Impl, f64>;
+
+/// The ratios of `implementation` to `versus` in the rounds where both ran.
+fn round_ratios(rounds: &[Round], implementation: Impl, versus: Impl) -> Option<(f64, f64, f64)> {
+    let ratios: Vec<f64> = rounds
+        .iter()
+        .filter_map(|round| Some(round.get(&implementation)? / round.get(&versus)?))
+        .filter(|ratio| ratio.is_finite())
+        .collect();
+    if ratios.is_empty() {
+        return None;
+    }
+    let (least, greatest) = min_max(&ratios);
+    Some((median(&ratios), least, greatest))
 }
 
 fn summarize(runs: &[LoadResult]) -> Summary {
@@ -204,6 +240,7 @@ fn summarize(runs: &[LoadResult]) -> Summary {
         mib: median(&mib),
         p50_us: median(&p50),
         p99_us: median(&p99),
+        versus: None,
     }
 }
 
@@ -228,13 +265,17 @@ fn ratio(value: f64, base: Option<f64>) -> String {
     }
 }
 
-fn case_table(case: Case, rows: &[(Impl, Summary)]) -> String {
+fn case_table(case: Case, rows: &[(Impl, Summary)], versus: Option<Impl>) -> String {
     let base = rows.iter().find(|(i, _)| *i == Impl::Barews).map(|(_, s)| s.msgs);
     let mut out = format!("\n### {}\n\n", case.title());
-    out.push_str("| impl | msg/s (median) | min–max | MiB/s | p50 RTT | p99 RTT | vs barews |\n");
-    out.push_str("| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+    out.push_str("| impl | msg/s (median) | min–max | MiB/s | p50 RTT | p99 RTT | vs barews |");
+    if let Some(versus) = versus {
+        let _ = write!(out, " per round vs {} (min–max) |", versus.name());
+    }
+    out.push_str("\n| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+    out.push_str(if versus.is_some() { " ---: |\n" } else { "\n" });
     for (implementation, s) in rows {
-        let _ = writeln!(
+        let _ = write!(
             out,
             "| {} | {} | {}–{} | {:.1} | {} | {} | {} |",
             implementation.name(),
@@ -246,6 +287,14 @@ fn case_table(case: Case, rows: &[(Impl, Summary)]) -> String {
             fmt_us(s.p99_us),
             ratio(s.msgs, base),
         );
+        match (versus, s.versus) {
+            (None, _) => {}
+            (Some(_), Some((median, least, greatest))) => {
+                let _ = write!(out, " {median:.2}× ({least:.2}–{greatest:.2}) |");
+            }
+            (Some(_), None) => out.push_str(" – |"),
+        }
+        out.push('\n');
     }
     out
 }
@@ -392,25 +441,38 @@ fn main() -> ExitCode {
             }
         }
         let mut runs: HashMap<Impl, Vec<LoadResult>> = HashMap::new();
+        let mut rounds: Vec<Round> = Vec::new();
         // Implementations take turns within each round, so that drift in
         // the machine's state affects them alike.
         for _ in 0..options.runs {
+            let mut round = Round::new();
             for &(implementation, addr) in &servers {
                 match load::run(addr, implementation.is_websocket(), &config) {
-                    Ok(result) => runs.entry(implementation).or_default().push(result),
+                    Ok(result) => {
+                        round.insert(implementation, result.messages_per_sec());
+                        runs.entry(implementation).or_default().push(result);
+                    }
                     Err(error) => {
                         eprintln!("e2e: {} ({}): {error}", implementation.name(), case.title());
                         failed = true;
                     }
                 }
             }
+            rounds.push(round);
         }
+        let summary = |implementation: Impl, runs: &[LoadResult]| Summary {
+            versus: options
+                .versus
+                .filter(|&versus| versus != implementation)
+                .and_then(|versus| round_ratios(&rounds, implementation, versus)),
+            ..summarize(runs)
+        };
         let rows: Vec<(Impl, Summary)> =
-            servers.iter().filter_map(|(i, _)| runs.get(i).map(|r| (*i, summarize(r)))).collect();
+            servers.iter().filter_map(|(i, _)| runs.get(i).map(|r| (*i, summary(*i, r)))).collect();
         for &(implementation, summary) in &rows {
             results.insert((case, implementation), summary);
         }
-        println!("{}", case_table(case, &rows));
+        println!("{}", case_table(case, &rows, options.versus));
     }
     let impls: Vec<Impl> = servers.iter().map(|(i, _)| *i).collect();
     println!("{}", summary_table(&cases, &impls, &results));
