@@ -369,6 +369,48 @@ fn start_servers(options: &Options) -> Result<(Servers, Option<usize>), String> 
     Ok((servers, client_cpu))
 }
 
+/// Runs `case` `options.runs` times on every server, in rounds, and
+/// summarizes each server's runs. Also returns whether every run
+/// succeeded.
+fn measure(
+    options: &Options,
+    servers: &Servers,
+    case: Case,
+    config: &LoadConfig,
+) -> (Vec<(Impl, Summary)>, bool) {
+    let mut failed = false;
+    let mut runs: HashMap<Impl, Vec<LoadResult>> = HashMap::new();
+    let mut rounds: Vec<Round> = Vec::new();
+    // Implementations take turns within each round, so that drift in
+    // the machine's state affects them alike.
+    for _ in 0..options.runs {
+        let mut round = Round::new();
+        for &(implementation, addr) in servers {
+            match load::run(addr, implementation.is_websocket(), config) {
+                Ok(result) => {
+                    round.insert(implementation, result.messages_per_sec());
+                    runs.entry(implementation).or_default().push(result);
+                }
+                Err(error) => {
+                    eprintln!("e2e: {} ({}): {error}", implementation.name(), case.title());
+                    failed = true;
+                }
+            }
+        }
+        rounds.push(round);
+    }
+    let summary = |implementation: Impl, runs: &[LoadResult]| Summary {
+        versus: options
+            .versus
+            .filter(|&versus| versus != implementation)
+            .and_then(|versus| round_ratios(&rounds, implementation, versus)),
+        ..summarize(runs)
+    };
+    let rows: Vec<(Impl, Summary)> =
+        servers.iter().filter_map(|(i, _)| runs.get(i).map(|r| (*i, summary(*i, r)))).collect();
+    (rows, !failed)
+}
+
 fn main() -> ExitCode {
     let options = match parse_args() {
         Ok(Some(options)) => options,
@@ -440,35 +482,8 @@ fn main() -> ExitCode {
                 }
             }
         }
-        let mut runs: HashMap<Impl, Vec<LoadResult>> = HashMap::new();
-        let mut rounds: Vec<Round> = Vec::new();
-        // Implementations take turns within each round, so that drift in
-        // the machine's state affects them alike.
-        for _ in 0..options.runs {
-            let mut round = Round::new();
-            for &(implementation, addr) in &servers {
-                match load::run(addr, implementation.is_websocket(), &config) {
-                    Ok(result) => {
-                        round.insert(implementation, result.messages_per_sec());
-                        runs.entry(implementation).or_default().push(result);
-                    }
-                    Err(error) => {
-                        eprintln!("e2e: {} ({}): {error}", implementation.name(), case.title());
-                        failed = true;
-                    }
-                }
-            }
-            rounds.push(round);
-        }
-        let summary = |implementation: Impl, runs: &[LoadResult]| Summary {
-            versus: options
-                .versus
-                .filter(|&versus| versus != implementation)
-                .and_then(|versus| round_ratios(&rounds, implementation, versus)),
-            ..summarize(runs)
-        };
-        let rows: Vec<(Impl, Summary)> =
-            servers.iter().filter_map(|(i, _)| runs.get(i).map(|r| (*i, summary(*i, r)))).collect();
+        let (rows, complete) = measure(&options, &servers, case, &config);
+        failed |= !complete;
         for &(implementation, summary) in &rows {
             results.insert((case, implementation), summary);
         }
