@@ -27,6 +27,7 @@
 pub mod affinity;
 pub mod alloc_count;
 pub mod conns;
+pub mod cpu_time;
 pub mod deflate;
 pub mod echo;
 pub mod frames;

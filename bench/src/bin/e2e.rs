@@ -21,10 +21,10 @@
 //! summary of messages per second with each implementation's ratio to
 //! barews.
 
-use barews_bench::affinity;
 use barews_bench::load::{self, LoadConfig, LoadResult};
 use barews_bench::servers::Impl;
 use barews_bench::stats::{as_f64, median, min_max, percentile};
+use barews_bench::{affinity, cpu_time};
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::net::SocketAddr;
@@ -205,6 +205,9 @@ struct Summary {
     /// round by round (the two ran back to back in each round, so drift
     /// in the machine's state between rounds cancels out).
     versus: Option<(f64, f64, f64)>,
+    /// Under `--pin`: the medians of the servers' CPU's and the client's
+    /// CPU's busy microseconds per message echoed.
+    cpu_us: Option<(f64, f64)>,
 }
 
 /// One round: each implementation's messages per second (absent if its
@@ -241,7 +244,28 @@ fn summarize(runs: &[LoadResult]) -> Summary {
         p50_us: median(&p50),
         p99_us: median(&p99),
         versus: None,
+        cpu_us: None,
     }
+}
+
+/// The CPUs whose busy time is measured: the servers' and the client's
+/// (only under `--pin`, where each side has its own).
+fn measured_cpus(options: &Options) -> Option<[usize; 2]> {
+    options.pin.then_some([affinity::SERVER_CPU, affinity::CLIENT_CPU])
+}
+
+/// Each CPU's busy time now.
+fn busy_now(cpus: [usize; 2]) -> Option<[Duration; 2]> {
+    Some([cpu_time::busy(cpus[0])?, cpu_time::busy(cpus[1])?])
+}
+
+/// Busy microseconds per message on each CPU, between `before` and now.
+fn cpu_per_message(cpus: [usize; 2], before: [Duration; 2], messages: usize) -> Option<(f64, f64)> {
+    let after = busy_now(cpus)?;
+    let per_message = |i: usize| {
+        after[i].saturating_sub(before[i]).as_secs_f64() * 1e6 / as_f64(messages.max(1) as u64)
+    };
+    Some((per_message(0), per_message(1)))
 }
 
 fn fmt_rate(value: f64) -> String {
@@ -272,8 +296,15 @@ fn case_table(case: Case, rows: &[(Impl, Summary)], versus: Option<Impl>) -> Str
     if let Some(versus) = versus {
         let _ = write!(out, " per round vs {} (min–max) |", versus.name());
     }
+    let cpu = rows.iter().any(|(_, s)| s.cpu_us.is_some());
+    if cpu {
+        out.push_str(" server CPU µs/msg | client CPU µs/msg |");
+    }
     out.push_str("\n| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
-    out.push_str(if versus.is_some() { " ---: |\n" } else { "\n" });
+    if versus.is_some() {
+        out.push_str(" ---: |");
+    }
+    out.push_str(if cpu { " ---: | ---: |\n" } else { "\n" });
     for (implementation, s) in rows {
         let _ = write!(
             out,
@@ -293,6 +324,13 @@ fn case_table(case: Case, rows: &[(Impl, Summary)], versus: Option<Impl>) -> Str
                 let _ = write!(out, " {median:.2}× ({least:.2}–{greatest:.2}) |");
             }
             (Some(_), None) => out.push_str(" – |"),
+        }
+        match (cpu, s.cpu_us) {
+            (false, _) => {}
+            (true, Some((server, client))) => {
+                let _ = write!(out, " {server:.2} | {client:.2} |");
+            }
+            (true, None) => out.push_str(" – | – |"),
         }
         out.push('\n');
     }
@@ -381,13 +419,22 @@ fn measure(
     let mut failed = false;
     let mut runs: HashMap<Impl, Vec<LoadResult>> = HashMap::new();
     let mut rounds: Vec<Round> = Vec::new();
+    let cpus = measured_cpus(options);
+    let mut cpu_costs: HashMap<Impl, Vec<(f64, f64)>> = HashMap::new();
     // Implementations take turns within each round, so that drift in
     // the machine's state affects them alike.
     for _ in 0..options.runs {
         let mut round = Round::new();
         for &(implementation, addr) in servers {
+            let before = cpus.and_then(busy_now);
             match load::run(addr, implementation.is_websocket(), config) {
                 Ok(result) => {
+                    let cost = cpus
+                        .zip(before)
+                        .and_then(|(cpus, before)| cpu_per_message(cpus, before, result.messages));
+                    if let Some(cost) = cost {
+                        cpu_costs.entry(implementation).or_default().push(cost);
+                    }
                     round.insert(implementation, result.messages_per_sec());
                     runs.entry(implementation).or_default().push(result);
                 }
@@ -404,6 +451,11 @@ fn measure(
             .versus
             .filter(|&versus| versus != implementation)
             .and_then(|versus| round_ratios(&rounds, implementation, versus)),
+        cpu_us: cpu_costs.get(&implementation).map(|costs| {
+            let server: Vec<f64> = costs.iter().map(|c| c.0).collect();
+            let client: Vec<f64> = costs.iter().map(|c| c.1).collect();
+            (median(&server), median(&client))
+        }),
         ..summarize(runs)
     };
     let rows: Vec<(Impl, Summary)> =
