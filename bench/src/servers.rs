@@ -23,7 +23,9 @@
 //!   the sink while input is ready and flushes when the stream is
 //!   pending, so echoes are batched like barews' queued ones);
 //! - raw TCP: copies every byte back (the masked frames included), the
-//!   upper bound for any WebSocket echo.
+//!   upper bound for any WebSocket echo, one thread per connection;
+//! - raw TCP on tokio: the same echo as a task on the tokio servers'
+//!   runtime shape, the upper bound for a WebSocket echo on tokio.
 //!
 //! [`Impl::start`] takes an optional CPU: every thread of the server
 //! (acceptor, connection threads, tokio workers) then pins itself to it
@@ -64,11 +66,13 @@ pub enum Impl {
     TokioWebsockets,
     /// A raw TCP echo.
     RawTcp,
+    /// A raw TCP echo on tokio.
+    RawTcpTokio,
 }
 
 impl Impl {
     /// Every implementation, in table order.
-    pub const ALL: [Impl; 10] = [
+    pub const ALL: [Impl; 11] = [
         Impl::Barews,
         Impl::BarewsStream,
         Impl::BarewsBigBuffer,
@@ -79,6 +83,7 @@ impl Impl {
         Impl::TokioWebsockets,
         Impl::Fastwebsockets,
         Impl::RawTcp,
+        Impl::RawTcpTokio,
     ];
 
     /// The name used in tables and on the command line.
@@ -94,6 +99,7 @@ impl Impl {
             Impl::TokioTungstenite => "tokio-tungstenite",
             Impl::TokioWebsockets => "tokio-websockets",
             Impl::RawTcp => "raw-tcp",
+            Impl::RawTcpTokio => "raw-tcp-tokio",
         }
     }
 
@@ -105,7 +111,7 @@ impl Impl {
     /// Whether the server speaks WebSocket (it echoes unmasked frames);
     /// the raw TCP echo sends the client's bytes back unchanged.
     pub const fn is_websocket(self) -> bool {
-        !matches!(self, Impl::RawTcp)
+        !matches!(self, Impl::RawTcp | Impl::RawTcpTokio)
     }
 
     /// Starts the server on `127.0.0.1:0` and returns its address. Its
@@ -124,6 +130,7 @@ impl Impl {
             }
             Impl::Tungstenite => spawn_threaded(listener, cpu, |s| report(tungstenite_echo(s))),
             Impl::RawTcp => spawn_threaded(listener, cpu, |s| report(raw_echo(s))),
+            Impl::RawTcpTokio => spawn_tokio(listener, cpu, raw_tokio_echo)?,
             Impl::Fastwebsockets => spawn_tokio(listener, cpu, fastwebsockets_echo)?,
             Impl::TokioTungstenite => spawn_tokio(listener, cpu, tokio_tungstenite_echo)?,
             Impl::TokioWebsockets => spawn_tokio(listener, cpu, tokio_websockets_echo)?,
@@ -249,6 +256,23 @@ fn raw_echo(mut stream: TcpStream) -> Result<(), String> {
         };
         if let Err(e) = stream.write_all(&buf[..n]) {
             return if is_disconnect(&e) { Ok(()) } else { Err(format!("raw: {e}")) };
+        }
+    }
+}
+
+/// [`raw_echo`] as a tokio task, with the same buffer.
+async fn raw_tokio_echo(mut stream: tokio::net::TcpStream) -> Result<(), String> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut buf = vec![0u8; 256 * 1024];
+    loop {
+        let n = match stream.read(&mut buf).await {
+            Ok(0) => return Ok(()),
+            Ok(n) => n,
+            Err(e) if is_disconnect(&e) => return Ok(()),
+            Err(e) => return Err(format!("raw tokio: {e}")),
+        };
+        if let Err(e) = stream.write_all(&buf[..n]).await {
+            return if is_disconnect(&e) { Ok(()) } else { Err(format!("raw tokio: {e}")) };
         }
     }
 }

@@ -47,7 +47,7 @@ options:
   --window N            messages in flight per connection (default 64)
   --impls A,B,..        barews, barews-stream, barews-rb256k, barews-tokio, barews-tokio-rb256,
                         tungstenite, tokio-tungstenite, tokio-websockets,
-                        fastwebsockets, raw-tcp (default: barews, tungstenite,
+                        fastwebsockets, raw-tcp, raw-tcp-tokio (default: barews, tungstenite,
                         tokio-tungstenite, fastwebsockets, raw-tcp)
   --mode M              throughput, latency or all (default all)
   --pin                 pin the echo servers' threads to CPU 0 and the load client's
