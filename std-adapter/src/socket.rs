@@ -259,16 +259,19 @@ mod tests {
     use super::*;
     use crate::message::Message;
     use barews_testkit::client_frame;
+    use std::cell::Cell;
     use std::io::{Read, Write};
 
     /// A transport that hands out scripted input in reads of at most
-    /// `max_read` bytes, times out once when it reaches `stall_at`, and
-    /// keeps its output.
+    /// `max_read` bytes, times out once when it reaches `stall_at` (after
+    /// waiting out its read timeout, as a socket does), and keeps its
+    /// output.
     struct Scripted {
         input: Vec<u8>,
         at: usize,
         max_read: usize,
         stall_at: Option<usize>,
+        read_timeout: Cell<Option<Duration>>,
         output: Vec<u8>,
         reads: usize,
     }
@@ -277,6 +280,7 @@ mod tests {
         fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
             if self.stall_at == Some(self.at) {
                 self.stall_at = None;
+                std::thread::sleep(self.read_timeout.get().unwrap_or_default());
                 return Err(io::ErrorKind::TimedOut.into());
             }
             self.reads += 1;
@@ -301,7 +305,8 @@ mod tests {
     }
 
     impl Stream for Scripted {
-        fn set_read_timeout(&self, _: Option<Duration>) -> io::Result<()> {
+        fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
+            self.read_timeout.set(timeout);
             Ok(())
         }
         fn set_write_timeout(&self, _: Option<Duration>) -> io::Result<()> {
@@ -323,6 +328,7 @@ mod tests {
             at: 0,
             max_read: usize::MAX,
             stall_at: None,
+            read_timeout: Cell::new(None),
             output: Vec::new(),
             reads: 0,
         };
