@@ -42,7 +42,7 @@
 //! `footprint` test prints and bounds them; most of it is three 125-byte
 //! control-frame slots), a read buffer ([`SocketOptions::read_buffer_size`],
 //! 4 KiB by default, doubling up to
-//! [`SocketOptions::max_read_buffer_size`], 64 KiB, while reads keep
+//! [`SocketOptions::max_read_buffer_size`], 128 KiB, while reads keep
 //! filling it), an output buffer for queued frames (written out once it
 //! holds 64 KiB; a server writes large payloads from the caller's buffer),
 //! and, for [`WebSocket::read`], the message being assembled (bounded by

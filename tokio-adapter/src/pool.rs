@@ -14,8 +14,9 @@ use std::cell::RefCell;
 const KEPT: usize = 32;
 
 /// Buffers with more room than this are freed, not kept: the memory a
-/// large message needed goes back.
-const LARGEST_KEPT: usize = 64 * 1024;
+/// large message needed goes back. A receive buffer grown to the default
+/// limit is kept.
+const LARGEST_KEPT: usize = barews_std::DEFAULT_MAX_READ_BUFFER;
 
 /// Which buffers: receive buffers are all of one length (the configured
 /// initial size), send buffers any length.
