@@ -1,6 +1,7 @@
 //! Settings for sockets, servers and clients.
 
 use barews::config::Config;
+use barews::driver::Limits;
 use barews::handshake::server::ServerConfig;
 use std::time::Duration;
 
@@ -46,9 +47,11 @@ pub struct SocketOptions {
     pub max_read_buffer_size: usize,
     /// Queued frames are written out once they reach this many bytes, even
     /// before a flush (an async socket's `queue_*` then waits for the
-    /// transport: backpressure), and the send buffer keeps this much
-    /// memory between bursts. A single message larger than it still goes
-    /// out whole.
+    /// transport: backpressure). Between bursts the send buffer keeps this
+    /// much memory, or [`max_read_buffer_size`](Self::max_read_buffer_size)
+    /// if that is larger: an echo of one full read then fits without
+    /// growing the buffer again. A single message larger than it still
+    /// goes out whole.
     pub write_buffer_size: usize,
     /// How long a read may wait for a message before returning
     /// [`Error::Timeout`](crate::Error::Timeout); `None` waits forever.
@@ -62,6 +65,18 @@ pub struct SocketOptions {
     ///
     /// [`Stream::set_nodelay`]: crate::Stream::set_nodelay
     pub nodelay: bool,
+}
+
+impl SocketOptions {
+    /// The core driver's buffer limits for a socket whose receive buffer
+    /// starts at `rx_len` bytes: it grows up to `max_read_buffer_size`
+    /// (or stays at `rx_len`, if that is larger), and the send buffer
+    /// keeps the larger of `write_buffer_size` and that limit between
+    /// bursts. Both adapters build their drivers with these.
+    pub fn driver_limits(&self, rx_len: usize) -> Limits {
+        let max_rx = self.max_read_buffer_size.max(rx_len);
+        Limits::new(max_rx, self.write_buffer_size.max(max_rx))
+    }
 }
 
 impl Default for SocketOptions {

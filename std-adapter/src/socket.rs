@@ -10,8 +10,8 @@ use crate::split::{Reader, Writer};
 use crate::stream::{Stream, TryClone};
 use barews::close::CloseCode;
 use barews::connection::{Client, Connection, DataKind, Event, Server, Side, State};
+use barews::driver::Driver;
 use barews::driver::End;
-use barews::driver::{Driver, Limits};
 use std::io;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -85,8 +85,7 @@ impl<T: Stream, S: Side> WebSocket<T, S> {
         options: SocketOptions,
     ) -> io::Result<Self> {
         let rx = Inbox::buffer(&options, leftover.len());
-        let limits =
-            Limits::new(options.max_read_buffer_size.max(rx.len()), options.write_buffer_size);
+        let limits = options.driver_limits(rx.len());
         let driver = Driver::with_limits(conn, rx, Vec::new(), Vec::new(), limits)
             .map_err(io::Error::other)?;
         let (conn, input, output) = driver.into_parts();

@@ -64,7 +64,9 @@
 //! ([`SocketOptions::read_buffer_size`], 4 KiB by default, doubling up to
 //! [`SocketOptions::max_read_buffer_size`] while reads keep filling it), a
 //! send buffer that is empty until something is sent and shrinks back to
-//! [`SocketOptions::write_buffer_size`] after a burst, and, for
+//! the larger of [`SocketOptions::write_buffer_size`] and the read
+//! buffer's limit after a burst (see [`SocketOptions::driver_limits`]),
+//! and, for
 //! [`WebSocket::read`], the message being gathered.
 
 pub use barews;

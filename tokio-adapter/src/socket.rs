@@ -7,7 +7,7 @@ use crate::split::{Reader, Writer};
 use barews::close::CloseCode;
 use barews::config::Config;
 use barews::connection::{Client, Connection, DataKind, Event, Server, Side, State};
-use barews::driver::{Driver, End, EventAt, Limits};
+use barews::driver::{Driver, End, EventAt};
 use barews_std::compression::Compression;
 use barews_std::{Error, MIN_READ_BUFFER, Message, OsMasks, SocketOptions};
 use std::future::Future;
@@ -69,8 +69,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin, S: Side> WebSocket<T, S> {
     ) -> Result<Self, Error> {
         let rx_len = options.read_buffer_size.max(MIN_READ_BUFFER);
         let rx = vec![0u8; rx_len.max(leftover.len())];
-        let limits =
-            Limits::new(options.max_read_buffer_size.max(rx.len()), options.write_buffer_size);
+        let limits = options.driver_limits(rx.len());
         let mut driver = Driver::with_limits(conn, rx, Vec::new(), Vec::new(), limits)
             .map_err(|e| Error::Io(std::io::Error::other(e)))?;
         let spare = driver.spare();
