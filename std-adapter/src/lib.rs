@@ -37,10 +37,11 @@
 //!
 //! ## Memory per connection
 //!
-//! A socket holds the core's connection state (608 bytes for a server and
-//! 880 for a client on x86-64, including a 256-byte pool of mask keys; the
-//! `footprint` test prints and bounds them; most of it is three 125-byte
-//! control-frame slots), a read buffer ([`SocketOptions::read_buffer_size`],
+//! A socket holds the core's connection state (472 bytes for a server and
+//! 744 for a client on x86-64, 16 more each with `deflate`; the client's
+//! includes a 256-byte pool of mask keys; the `footprint` test prints and
+//! bounds them; most of the rest is two 125-byte control-frame slots), a
+//! read buffer ([`SocketOptions::read_buffer_size`],
 //! 4 KiB by default, doubling up to
 //! [`SocketOptions::max_read_buffer_size`], 128 KiB, while reads keep
 //! filling it), an output buffer for queued frames (written out once it
