@@ -410,8 +410,12 @@ mod tests {
         let input = text_frames(&text, text.len());
         let mut socket = server(input, 512, 512);
         socket.shared.stream.stall_at = Some(150_001);
-        socket.shared.options.read_timeout = Some(Duration::from_millis(20));
+        // Long enough for any build to reach the stall within it (the
+        // stall then waits the rest out), so that the read times out
+        // there, halfway through the frame's payload.
+        socket.shared.options.read_timeout = Some(Duration::from_secs(1));
         assert!(matches!(socket.read(), Err(Error::Timeout)));
+        assert_eq!(socket.shared.stream.stall_at, None, "the read timed out at the stall");
         // Plenty of time for the rest, even for a slow test build.
         socket.shared.options.read_timeout = Some(Duration::from_secs(60));
         assert_eq!(socket.read().unwrap(), Message::Text(text));
