@@ -66,8 +66,7 @@
 //! send buffer that is empty until something is sent and shrinks back to
 //! the larger of [`SocketOptions::write_buffer_size`] and the read
 //! buffer's limit after a burst (see [`SocketOptions::driver_limits`]),
-//! and, for
-//! [`WebSocket::read`], the message being gathered.
+//! and, for [`WebSocket::read`], the message being gathered.
 
 pub use barews;
 pub use barews::driver::End;
